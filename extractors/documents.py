@@ -1,0 +1,314 @@
+"""Split a file's lines into documents, drop page furniture, and read each document's title, kind, year,
+organisation and place (ANNOTATION.md §1)."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import regex
+
+from ..nlp.normalise import Line, normalise_line
+from ..nlp.chinese_script import is_traditional
+from ..nlp.reading import RawText
+from ..nlp.resources import data_table, data_words
+from .records import Record
+from .sections import match_marker
+
+# A title is short, has no sentence punctuation and names a kind of report.
+TITLE_MAX_CHARS = 40
+_SENTENCE_PUNCT = regex.compile(r"[。;；!！?？]|[,，].*[,，]")
+# A title numbered within a page: `…总结 篇3`, `…计划4`, `…报告(2)`, `…总结 范文三`.
+_NUMBERED = regex.compile(r"(?:篇|范文|之)?\s*[(（]?(?:\d{1,3}|[一二三四五六七八九十]{1,3})[)）]?$")
+_COLLECTION = regex.compile(r"\d+篇|[一二三四五六七八九十]+篇|篇目|大全|精选|范文$|合集")
+_YEAR = regex.compile(r"(?<!\d)((?:19|20)\d\d)(?:\s*年|\s*年度)?")
+_MASKED_YEAR = regex.compile(r"(?:20|19)?[xX×_＿]{2,}\s*年|20[xX×_＿]{1,2}\s*年|_+年")
+_SESSION_YEAR = regex.compile(r"((?:19|20)\d\d)年\d{1,2}月\d{1,2}日.{0,40}(?:人民代表大会|人代会)")
+_MASK = regex.compile(r"[xX×＊*_＿□○]{2,}|某")
+_HAN_RUN = regex.compile(r"\p{Han}+$")
+_OPENING_LINES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRecord(Record):
+    """One report found in a file: where its title is and what the title and text say about it."""
+
+    file: str
+    line: int
+    doc: str
+    title: str | None
+    kind: str
+    year: int | None
+    org: str | None
+    place: str | None
+    encoding: str
+    format: str
+    body_lines: int
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A document's normalised lines (title apart) with its record; later stages add layers over it."""
+
+    record: DocumentRecord
+    title_line: Line | None
+    lines: tuple[Line, ...]
+
+    @property
+    def id(self) -> str:
+        """The document id ``<file stem>#<n>``."""
+        return self.record.doc
+
+    @property
+    def file(self) -> str:
+        """The input path as given."""
+        return self.record.file
+
+    @property
+    def kind(self) -> str:
+        """summary, plan or report."""
+        return self.record.kind
+
+
+@functools.cache
+def _furniture() -> tuple[regex.Pattern, ...]:
+    """Patterns of page furniture lines (data: furniture.tsv)."""
+    return tuple(regex.compile(row["pattern"]) for row in data_table("furniture.tsv"))
+
+
+_FURNITURE_TAIL = regex.compile(r"相关(?:文章|推荐|阅读|范文)|热门(?:文章|推荐)|猜你喜欢|延伸阅读|更多(?:文章|范文)")
+
+
+@functools.cache
+def _kind_words() -> tuple[tuple[str, str], ...]:
+    """(word, kind) pairs, longest word first (data: document_kinds.tsv)."""
+    rows = [(row["word"], row["kind"]) for row in data_table("document_kinds.tsv")]
+    return tuple(sorted(rows, key=lambda pair: -len(pair[0])))
+
+
+def is_furniture(text: str) -> bool:
+    """Tell whether a normalised line is page furniture (breadcrumbs, blurbs, counters, link lists)."""
+    return any(pattern.search(text) for pattern in _furniture())
+
+
+def kind_of(title: str) -> str | None:
+    """The kind named by a title: the earliest kind word in it wins."""
+    best: tuple[int, str] | None = None
+    for word, kind in _kind_words():
+        position = title.find(word)
+        if position >= 0 and (best is None or position < best[0]):
+            best = (position, kind)
+    return best[1] if best else None
+
+
+def is_title(text: str) -> bool:
+    """Tell whether a normalised line reads as a report title."""
+    if not text or len(text) > TITLE_MAX_CHARS or _SENTENCE_PUNCT.search(text):
+        return False
+    if text.endswith((":", "：")) or match_marker(text) is not None:
+        return False
+    return kind_of(text) is not None
+
+
+def _is_collection_title(text: str) -> bool:
+    """A page's own heading that counts the reports it holds (`社区卫生工作总结14篇`)."""
+    return bool(_COLLECTION.search(text))
+
+
+def _title_stem(text: str) -> str:
+    """A title without its page numbering, to recognise the next report of the same page."""
+    stem = _NUMBERED.sub("", text).strip()
+    return _YEAR.sub("", stem).strip()
+
+
+def _year(title: str | None, lines: tuple[Line, ...]) -> int | None:
+    """The year from the title, a session date of a government report, or the opening lines; None if masked."""
+    for text in ([title] if title else []):
+        if _MASKED_YEAR.search(text):
+            return None
+        found = _YEAR.search(text)
+        if found:
+            return int(found.group(1))
+    for line in lines[:8]:
+        session = _SESSION_YEAR.search(line.text)
+        if session:
+            return int(session.group(1))
+    for line in lines[:_OPENING_LINES]:
+        head = line.text[:12]
+        if _MASKED_YEAR.search(head):
+            return None
+        found = regex.match(r"(?:在|\D{0,2})?((?:19|20)\d\d)年(?:度)?(?:[,，是里以来]|全年|上半年)", head)
+        if found:
+            return int(found.group(1))
+    return None
+
+
+@functools.cache
+def _org_suffixes() -> regex.Pattern:
+    """One pattern: a candidate proper name followed by an organisation suffix (data: organisations.tsv)."""
+    suffixes = sorted((row["suffix"] for row in data_table("organisations.tsv")), key=len, reverse=True)
+    return regex.compile(r"(\p{Han}{1,8}?)(" + "|".join(map(regex.escape, suffixes)) + ")")
+
+
+@functools.cache
+def _name_stopwords() -> frozenset[str]:
+    """Words that make a generic noun, not a proper name (data: name_stopwords.txt)."""
+    return frozenset(data_words("name_stopwords.txt"))
+
+
+_NAME_BREAK = regex.compile(
+    r".*(?:[的了在和与及对为把将是有等于由向从到让被使并也又就都要已对着过给以按据经随同跟跟且而或但所]|"
+    r"根据|按照|配合|协助|通过|依托|结合|围绕|组织|带领|开展|加强|推进|建立|成立|设立|全面|积极|认真|首先)"
+)
+
+
+def _proper_name(prefix: str) -> str | None:
+    """The proper name at the end of a run of Han text before a suffix, or None if it is generic."""
+    match = _HAN_RUN.search(prefix)
+    if not match:
+        return None
+    name = match.group()
+    cut = _NAME_BREAK.match(name)
+    if cut:
+        name = name[cut.end():]
+    if len(name) < 2 or _MASK.search(name):
+        return None
+    stop = _name_stopwords()
+    if name in stop or name[0] in stop or name[-2:] in stop or name[-1] in stop:
+        return None
+    return name
+
+
+def _organisation(title: str | None, lines: tuple[Line, ...]) -> str | None:
+    """The reporting organisation as written: the first proper-named organisation in title or text."""
+    pattern = _org_suffixes()
+    texts = ([title] if title else []) + [line.text for line in lines]
+    for text in texts:
+        for match in pattern.finditer(text):
+            start = match.start()
+            if _MASK.search(text[max(0, start - 4):match.end()]):
+                return None
+            name = _proper_name(text[max(0, start - 10):match.start(2)])
+            if name:
+                return name + match.group(2)
+    return None
+
+
+@functools.cache
+def _places() -> tuple[regex.Pattern, regex.Pattern]:
+    """Patterns of prefecture-level places (and municipalities), and of lower-level place names."""
+    names = [row["name"] for row in data_table("places.tsv") if row["level"] in ("prefecture", "municipality")]
+    prefecture = regex.compile("|".join(map(regex.escape, sorted(names, key=len, reverse=True))))
+    lower = regex.compile(r"(\p{Han}{1,6}?)(自治县|县|区|集镇|镇|乡|旗)(?!\p{Han}{0,1}(?:委|政府|长))")
+    return prefecture, lower
+
+
+_MASKED_PLACE = regex.compile(r"(?:[xX×_＿□]{1,}|某)(?:省|市|县|区)")
+
+
+def _place(org: str | None, title: str | None, lines: tuple[Line, ...]) -> str | None:
+    """The prefecture-level city named for the organisation, else the most specific place name given."""
+    prefecture, lower = _places()
+    texts = ([title] if title else []) + [line.text for line in lines]
+    for text in texts:
+        found = prefecture.search(text)
+        if found:
+            return found.group()
+    for text in ([org] if org else []) + texts:
+        if _MASKED_PLACE.search(text):
+            return None
+        for match in lower.finditer(text):
+            name = _proper_name(text[max(0, match.start() - 8):match.start(2)])
+            if name:
+                return name + match.group(2)
+    return None
+
+
+def _doc_record(raw: RawText, number: int, title_line: Line | None, body: tuple[Line, ...]) -> DocumentRecord:
+    """Read a document's fields from its title line and body."""
+    stem = PurePath(raw.path).stem if raw.path != "-" else "stdin"
+    title = title_line.raw.strip() if title_line else None
+    title_text = title_line.text if title_line else None
+    kind = (kind_of(title_text) if title_text else None) or _kind_from_body(body)
+    org = _organisation(title_text, body)
+    return DocumentRecord(
+        file=raw.path,
+        line=title_line.number if title_line else (body[0].number if body else 1),
+        doc=f"{stem}#{number}",
+        title=title,
+        kind=kind,
+        year=_year(title_text, body),
+        org=org,
+        place=_place(org, title_text, body),
+        encoding=raw.encoding,
+        format=raw.format,
+        body_lines=len(body),
+    )
+
+
+def _kind_from_body(body: tuple[Line, ...]) -> str:
+    """The kind of an untitled document from the kind words of its opening lines (summary by default)."""
+    for line in body[:_OPENING_LINES]:
+        kind = kind_of(line.text)
+        if kind:
+            return kind
+    return "summary"
+
+
+def normalised_lines(raw: RawText) -> list[Line]:
+    """Normalise every line of a file (Traditional converted when the file is Traditional)."""
+    traditional = is_traditional("".join(raw.lines[:200]))
+    return [normalise_line(text, number, traditional) for number, text in enumerate(raw.lines, 1)]
+
+
+def split_documents(raw: RawText) -> list[Document]:
+    """Split a file into documents, dropping blank lines and page furniture."""
+    lines = [line for line in normalised_lines(raw) if line.text]
+    kept: list[Line] = []
+    for line in lines:
+        if _FURNITURE_TAIL.search(line.text) and len(line.text) <= TITLE_MAX_CHARS:
+            break  # a related-articles list: the rest of the page is links
+        if not is_furniture(line.text):
+            kept.append(line)
+    starts = _title_starts(kept)
+    documents: list[Document] = []
+    if not starts:
+        body = tuple(kept)
+        return [Document(_doc_record(raw, 1, None, body), None, body)] if body else []
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else len(kept)
+        body = tuple(kept[start + 1:end])
+        documents.append(Document(_doc_record(raw, index + 1, kept[start], body), kept[start], body))
+    return documents
+
+
+def _title_starts(lines: list[Line]) -> list[int]:
+    """Indexes of the lines that open documents.
+
+    A page that numbers its reports (`篇1`, `计划2`) opens a document at each numbered title and drops what
+    comes before the first (page header, blurbs). Otherwise the first title opens the only document,
+    unless the same title repeats. A title followed by nothing but another title is a page heading.
+    """
+    titles = [i for i, line in enumerate(lines) if is_title(line.text) and not _is_collection_title(line.text)]
+    numbered = [i for i in titles if _NUMBERED.search(lines[i].text) and _title_stem(lines[i].text)]
+    if len(numbered) >= 2:
+        stems = {}
+        for i in numbered:
+            stems.setdefault(_title_stem(lines[i].text), []).append(i)
+        best = max(stems.values(), key=len)
+        if len(best) >= 2:
+            return best
+    if not titles:
+        return []
+    first = titles[0]
+    if first > 0 and not _leads(lines, first):
+        return []  # a title-like line deep in the text is a heading, not the start of a report
+    while first + 1 < len(lines) and (first + 1) in titles:
+        first += 1  # a page heading right above the report's own title
+    same = [i for i in titles if i > first and lines[i].text == lines[first].text]
+    return [first] + same
+
+
+def _leads(lines: list[Line], index: int) -> bool:
+    """Tell whether only a few short lines (page header) stand before a title."""
+    return index <= 3 and all(len(line.text) <= TITLE_MAX_CHARS for line in lines[:index])

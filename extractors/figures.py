@@ -1,0 +1,318 @@
+"""Numeric claims as records: value, unit, qualifier, range, modality, metric and category (ANNOTATION §3).
+
+One generic extractor driven by data (nlp/data): units.tsv, qualifiers.tsv, idioms.txt, non_figures.tsv,
+modality_cues.tsv, metric_trim.tsv. A candidate is a number (Arabic, Chinese, mixed, 百分之…, 上百) with
+its multiplier, qualifiers and unit; what is not a figure (dates, ordinals, ages, names with numerals,
+bare numbers) is dropped; spans are reported as offsets into the raw line.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Iterable
+
+import regex
+
+from ..nlp.normalise import Line
+from ..nlp.numerals import CHINESE_NUMERAL_CHARS, DIGITS, NumeralError, as_number, parse_number
+from ..nlp.resources import data_table, data_words
+from .records import Record
+from .sections import match_marker, path_of
+
+_CN = "零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟"
+_ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?(?:[千百](?![\p{Han}&&[元米克斤]]))?(?:[万亿](?:\d{1,4}(?!\d))?)?"
+_NUMBER = rf"(?:百分之[{_CN}\d.]+|上[百千万]|{_ARABIC}|[{_CN}]+(?:点[{_CN}]+)?)"
+_DASH = r"[-—–~～至到]{1,2}"
+# Event counts that a lone 一 may carry: `每月一次`, `至少一场` (一个, 一种, 一批 are articles).
+_ONE_UNITS = frozenset("次场期轮回遍趟名位人")
+_CLAUSE_BREAK = regex.compile(r"[,，。;；:：!！?？()（）]")
+_SENTENCE_BREAK = regex.compile(r"[。;；!！?？]")
+_NUMERAL_ONLY = regex.compile(rf"[{_CN}]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Figure(Record):
+    """One numeric claim of a report, traceable to its raw line and span."""
+
+    file: str
+    line: int
+    doc: str
+    text: str
+    start: int
+    end: int
+    value: int | float
+    value_max: int | float | None
+    unit: str | None
+    dimension: str | None
+    qualifier: str
+    modality: str
+    metric: str | None
+    category: str | None
+    section: str
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    canonical: str | None
+    dimension: str
+    scale: int
+    ambiguous: bool
+
+
+@functools.cache
+def _units() -> dict[str, _Unit]:
+    """Measure words and units by their written form (data: units.tsv)."""
+    return {row["word"]: _Unit(None if row["canonical"] == "-" else row["canonical"], row["dimension"],
+                               int(row["scale"]), row["ambiguous"] == "1")
+            for row in data_table("units.tsv")}
+
+
+@functools.cache
+def _qualifiers() -> dict[str, dict[str, str]]:
+    """Qualifier words by side (before, infix, after) → qualifier (data: qualifiers.tsv)."""
+    sides: dict[str, dict[str, str]] = {"before": {}, "infix": {}, "after": {}}
+    for row in data_table("qualifiers.tsv"):
+        sides[row["side"]][row["word"]] = row["qualifier"]
+    return sides
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """A regex alternation of words, longest first."""
+    return "|".join(regex.escape(word) for word in sorted(set(words), key=len, reverse=True))
+
+
+@functools.cache
+def _candidate_pattern() -> regex.Pattern:
+    """Number, optional range end, infix qualifier, multiplier and unit, with qualifiers on either side."""
+    qualifiers = _qualifiers()
+    before = _alternation(w for w in qualifiers["before"] if not w.startswith("上"))
+    infix = _alternation(qualifiers["infix"])
+    after = _alternation(qualifiers["after"])
+    units = _alternation(_units())
+    return regex.compile(
+        rf"(?P<before>{before})?\s?"
+        rf"(?P<num>{_NUMBER})"
+        rf"(?:(?P<infix>{infix})?(?P<unit1>{units})?\s?(?P<dash>{_DASH})\s?(?P<num2>{_NUMBER}))?"
+        rf"(?P<infix2>{infix})?"
+        rf"(?P<unit>{units})?"
+        rf"(?:(?P<infix3>{infix})(?P<unit_tail>月|小时|星期|季度|百分点))?"
+        rf"(?P<after>{after})?"
+    )
+
+
+@functools.cache
+def _excluded_pattern() -> regex.Pattern:
+    """Names and slogans with numerals (idioms.txt) and spans that are never figures (non_figures.tsv)."""
+    patterns = [row["pattern"] for row in data_table("non_figures.tsv")]
+    idioms = _alternation(data_words("idioms.txt"))
+    return regex.compile("|".join([f"(?:{idioms})"] + [f"(?:{p})" for p in patterns]))
+
+
+@functools.cache
+def _cues() -> dict[str, tuple[str, ...]]:
+    """Modality cue words by where they are looked for (data: modality_cues.tsv)."""
+    out: dict[str, list[str]] = {}
+    for row in data_table("modality_cues.tsv"):
+        out.setdefault(f'{row["where"]}:{row["modality"]}', []).append(row["word"])
+    return {key: tuple(sorted(words, key=len, reverse=True)) for key, words in out.items()}
+
+
+@functools.cache
+def _trim_patterns() -> dict[str, regex.Pattern]:
+    """Patterns that strip lead words, light verbs and linking tails off a metric (data: metric_trim.tsv)."""
+    words: dict[str, list[str]] = {}
+    for row in data_table("metric_trim.tsv"):
+        words.setdefault(row["where"], []).append(row["word"])
+    return {
+        "lead": regex.compile(rf"^(?:{_alternation(words['lead'])})+"),
+        "verb": regex.compile(rf"^(?:{_alternation(words['verb'])})(?=\p{{Han}}{{2}})"),
+        "tail": regex.compile(rf"(?:{_alternation(words['tail'])})+$"),
+    }
+
+
+def _read(number: str) -> tuple[Decimal, Decimal | None, str | None]:
+    """Read a number token: (value, upper end of an approximate span, implied qualifier)."""
+    if number.startswith("上") and len(number) == 2:
+        return parse_number(number[1]), None, "over"
+    if "点" in number:
+        whole, _, fraction = number.partition("点")
+        digits = "".join(str(DIGITS[ch]) for ch in fraction)
+        return parse_number(whole) + Decimal("0." + digits), None, None
+    approx = regex.fullmatch(r"([一二两三四五六七八九])([一二两三四五六七八九])([十百千万]?)", number)
+    if approx and DIGITS[approx.group(1)] < DIGITS[approx.group(2)]:
+        scale = parse_number(approx.group(3)) if approx.group(3) else Decimal(1)
+        return DIGITS[approx.group(1)] * scale, DIGITS[approx.group(2)] * scale, None
+    return parse_number(number), None, None
+
+
+def _acceptable(match: regex.Match, text: str, unit: _Unit | None) -> bool:
+    """Drop candidates that are not figures: bare numbers, lone 一 with an article-like word, dates."""
+    number = match.group("num")
+    percent = number.startswith("百分之")
+    if unit is None and not percent:
+        return False
+    if unit is not None and unit.dimension == "other" and unit.canonical in ("岁", "周岁"):
+        return False
+    chinese = bool(_NUMERAL_ONLY.fullmatch(number))
+    if chinese and number in ("一", "壹") and not match.group("before"):
+        return (match.group("unit") or "")[:1] in _ONE_UNITS and not text[match.end():match.end() + 1] in "性些"
+    if chinese and len(number) == 1 and number in "十百千万亿":
+        return False
+    if match.group("unit") in ("年", "月", "日", "天", "周") and not chinese:
+        return _duration_year(match, text)
+    return True
+
+
+def _duration_year(match: regex.Match, text: str) -> bool:
+    """`连续2年`, `3天` are durations; a four-digit year is a date (already excluded)."""
+    value = match.group("num")
+    return len(value) <= 2 and not text[match.end():match.end() + 1].isdigit()
+
+
+def _qualifier(match: regex.Match, implied: str | None, text: str) -> str:
+    """exact / about / over / under from the words touching the number, then a cue just before it."""
+    sides = _qualifiers()
+    for group, side in (("before", "before"), ("after", "after"), ("infix", "infix"),
+                        ("infix2", "infix"), ("infix3", "infix")):
+        word = match.group(group)
+        if word:
+            return sides[side][word]
+    if implied:
+        return implied
+    window = text[max(0, match.start() - 6):match.start()]
+    for word in ("至少", "不少于", "不低于", "最少"):
+        if word in window and not _CLAUSE_BREAK.search(window[window.rfind(word):]):
+            return "over"
+    return "exact"
+
+
+def _clause_before(text: str, start: int, floor: int) -> str:
+    """The clause text before a figure, from the last clause break (or the previous figure) to it."""
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(text, floor, start)]
+    return text[(breaks[-1] if breaks else floor):start]
+
+
+def _phrase_after(text: str, end: int) -> str:
+    """The words right after a figure up to the next clause break: `4所公立医院对…` → 公立医院."""
+    stop = _CLAUSE_BREAK.search(text, end)
+    tail = text[end:stop.start() if stop else len(text)]
+    tail = regex.sub(r"^[的之以上下左右余多]+", "", tail)
+    cut = regex.search(r"[对向在与和为给把将从的]|进行|参加|参与(?=.)|开展|接受|坐诊|定期|\d", tail)
+    return tail[:cut.start()] if cut and cut.start() >= 2 else tail[:8]
+
+
+def _metric(text: str, match: regex.Match, floor: int) -> str | None:
+    """The shortest phrase before (or else after) the figure that names what is counted."""
+    trims = _trim_patterns()
+    phrase = _clause_before(text, match.start(), floor).strip()
+    previous = None
+    while phrase != previous:
+        previous = phrase
+        phrase = trims["tail"].sub("", phrase)
+        phrase = trims["lead"].sub("", phrase)
+        phrase = trims["verb"].sub("", phrase)
+        phrase = phrase.strip(" ,，、")
+    if "的" in phrase and len(phrase) > 8:
+        phrase = phrase[phrase.rindex("的") + 1:] or phrase
+    if len(phrase) < 2:
+        phrase = _phrase_after(text, match.end()).strip(" ,，、") or phrase
+    return phrase or None
+
+
+def _modality(kind: str, text: str, match: regex.Match, section_path_titles: str, metric: str | None) -> str:
+    """achieved / target / context from the document kind and the cue words around the figure."""
+    cues = _cues()
+    sentence_start = max((m.end() for m in _SENTENCE_BREAK.finditer(text, 0, match.start())), default=0)
+    before = text[sentence_start:match.start()]
+    if any(word in before for word in cues.get("clause:achieved", ())) and kind != "plan":
+        return "achieved"
+    if any(word in (metric or "") for word in cues.get("metric:context", ())) or any(
+            word in _clause_before(text, match.start(), 0) for word in cues.get("clause:context", ())):
+        return "context" if kind != "plan" else "target"
+    if kind == "plan":
+        return "target"
+    if any(word in before for word in cues.get("clause:target", ())):
+        return "target"
+    if any(word in section_path_titles for word in cues.get("section:target", ())):
+        return "target"
+    return "achieved"
+
+
+def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
+                    skip_to: int = 0) -> list[dict]:
+    """Every figure of one normalised line as field dicts (offsets into the raw line)."""
+    text = line.text
+    if not any(ch.isdigit() or ch in CHINESE_NUMERAL_CHARS or ch == "上" for ch in text):
+        return []
+    excluded = [m.span() for m in _excluded_pattern().finditer(text)]
+    units = _units()
+    found: list[dict] = []
+    floor = skip_to
+    for match in _candidate_pattern().finditer(text, skip_to):
+        num_start, num_end = match.span("num")
+        if any(start < num_end and num_start < end for start, end in excluded):
+            continue
+        if num_start > 0 and text[num_start - 1] in "第篇" or text[num_start - 1:num_start].isdigit():
+            continue
+        written_unit = match.group("unit") or match.group("unit1")
+        if match.group("unit_tail"):
+            written_unit = (written_unit or "") + match.group("unit_tail")
+        unit = units.get(written_unit) if written_unit else None
+        if not _acceptable(match, text, unit):
+            continue
+        try:
+            value, value_max, implied = _read(match.group("num"))
+            if match.group("num2"):
+                value_max = _read(match.group("num2"))[0]
+        except (NumeralError, KeyError, ArithmeticError):
+            continue
+        scale = unit.scale if unit else 1
+        canonical = unit.canonical if unit else None
+        if match.group("num").startswith("百分之"):
+            canonical, dimension = "%", "percent"
+        else:
+            dimension = unit.dimension if unit else None
+        start, end = match.span()
+        if match.group("before") is None and text[start:start + 1] == " ":
+            start += 1
+        raw_start, raw_end = line.raw_span(start, end)
+        metric = _metric(text, match, floor)
+        found.append({
+            "text": line.raw[raw_start:raw_end], "start": raw_start, "end": raw_end,
+            "value": as_number(value * scale),
+            "value_max": as_number(value_max * scale) if value_max is not None else None,
+            "unit": canonical, "dimension": dimension,
+            "qualifier": _qualifier(match, implied, text),
+            "modality": _modality(kind, text, match, section_titles, metric),
+            "metric": metric,
+            "rule": "number+unit" if not match.group("num2") else "range+unit",
+        })
+        floor = end
+    return found
+
+
+def find_figures(document, under: dict[int, tuple], activities=()) -> list[Figure]:
+    """Figures of every body line of a document, with the line's category from its activities."""
+    categories = _line_categories(activities)
+    figures: list[Figure] = []
+    for line in document.lines:
+        headings = under.get(line.number, ())
+        skip = 0
+        if headings and headings[-1].line == line.number:
+            skip = len(match_marker(line.text)[1])
+        titles = " ".join(heading.title for heading in headings)
+        for fields in figures_in_line(line, document.kind, titles, skip):
+            figures.append(Figure(file=document.file, line=line.number, doc=document.id,
+                                  category=categories.get(line.number), section=path_of(headings), **fields))
+    return figures
+
+
+def _line_categories(activities) -> dict[int, str]:
+    """The most frequent activity category of each line (first seen wins a tie)."""
+    votes: dict[int, dict[str, int]] = {}
+    for activity in activities:
+        counts = votes.setdefault(activity.line, {})
+        counts[activity.category] = counts.get(activity.category, 0) + 1
+    return {line: max(counts, key=counts.get) for line, counts in votes.items()}

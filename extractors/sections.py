@@ -1,0 +1,95 @@
+"""The outline of a document: headings by their markers, nested by the order of marker styles (ANNOTATION §2)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from ..nlp.normalise import Line
+from .records import Record
+
+_CN = "[一二三四五六七八九十]{1,3}"
+# (style, pattern) in order of depth: a style ranks above every style after it.
+MARKER_STYLES: tuple[tuple[str, regex.Pattern], ...] = (
+    ("cn", regex.compile(rf"{_CN}(?:、|:(?!\d)|\.(?!\d))")),
+    ("paren_cn", regex.compile(rf"[(（]{_CN}[)）]")),
+    ("arabic", regex.compile(r"\d{1,2}(?:、|\.(?!\d)|,(?!\d))")),
+    ("paren_arabic", regex.compile(r"[(（]\d{1,2}[)）]")),
+    ("circled", regex.compile(r"[①-⑳]")),
+)
+ENUMERATOR = regex.compile(rf"(?:{_CN}是|首先|其次|再次|再者|最后|第[一二三四五六七八九十]{{1,2}}(?=[,，、:]))")
+_RANK = {style: rank for rank, (style, _) in enumerate(MARKER_STYLES)}
+_ENUMERATOR_RANK = len(MARKER_STYLES)
+_TITLE_END = regex.compile(r"[。;；:：]")
+_LEADING_PUNCT = regex.compile(r"^[\s,，、.．:：]+")
+# A marker followed by these is a figure or date, not a heading: `1.8万`, `3、4月份`.
+_NOT_HEADING_AFTER = regex.compile(r"^\s*(?:\d|[月日号年%])")
+
+
+@dataclass(frozen=True, slots=True)
+class Section(Record):
+    """One heading: where it stands, how deep it sits, its marker and title (title offsets into the raw line)."""
+
+    file: str
+    line: int
+    doc: str
+    level: int
+    marker: str
+    title: str
+    start: int
+    end: int
+    path: str
+
+
+def match_marker(text: str) -> tuple[str, str] | None:
+    """Return (style, marker) when a normalised line opens with an outline marker or enumerator."""
+    for style, pattern in MARKER_STYLES:
+        found = pattern.match(text)
+        if found and not _NOT_HEADING_AFTER.match(text[found.end():]):
+            return style, found.group()
+    found = ENUMERATOR.match(text)
+    if found and len(text) > found.end() and not text[found.end()] in "的个次":
+        return "enumerator", found.group()
+    return None
+
+
+def _title_span(text: str, marker_end: int) -> tuple[int, int]:
+    """The title after the marker: up to the first 。;；:： or the end of the line."""
+    lead = _LEADING_PUNCT.match(text[marker_end:])
+    start = marker_end + (lead.end() if lead else 0)
+    stop = _TITLE_END.search(text, start)
+    end = stop.start() if stop else len(text)
+    while end > start and text[end - 1] in " ,，、":
+        end -= 1
+    return start, end
+
+
+def path_of(open_sections: tuple[Section, ...]) -> str:
+    """The markers of the headings a line sits under, outermost first: `一、 > (二) > 1、`."""
+    return " > ".join(section.marker for section in open_sections)
+
+
+def outline(doc_id: str, file: str, lines: tuple[Line, ...]) -> tuple[list[Section], dict[int, tuple[Section, ...]]]:
+    """Headings of a document and, for every body line number, the headings it sits under."""
+    sections: list[Section] = []
+    under: dict[int, tuple[Section, ...]] = {}
+    stack: list[tuple[int, Section]] = []  # (rank, heading) of open headings, outermost first
+    for line in lines:
+        found = match_marker(line.text)
+        if found:
+            style, marker_text = found
+            rank = _ENUMERATOR_RANK if style == "enumerator" else _RANK[style]
+            while stack and stack[-1][0] >= rank:
+                stack.pop()
+            start, end = _title_span(line.text, len(marker_text))
+            raw_start, raw_end = line.raw_span(start, end)
+            marker = line.raw_slice(0, len(marker_text))
+            section = Section(
+                file=file, line=line.number, doc=doc_id, level=len(stack) + 1, marker=marker,
+                title=line.raw[raw_start:raw_end], start=raw_start, end=raw_end,
+                path=path_of(tuple(s for _, s in stack)) + (" > " if stack else "") + marker,
+            )
+            stack.append((rank, section))
+            sections.append(section)
+        under[line.number] = tuple(s for _, s in stack)
+    return sections, under

@@ -1,0 +1,1 @@
+"""Language layer: reading, normalisation, numerals, segmentation and classification of Chinese report text."""

@@ -1,0 +1,1 @@
+"""Command-line wiring (click), training and benchmarks over the reportminer library."""
