@@ -23,7 +23,7 @@ _ENUMERATOR_RANK = len(MARKER_STYLES)
 _TITLE_END = regex.compile(r"[。;；:：]")
 _LEADING_PUNCT = regex.compile(r"^[\s,，、.．:：]+")
 # A marker followed by these is a figure or date, not a heading: `1.8万`, `3、4月份`.
-_NOT_HEADING_AFTER = regex.compile(r"^\s*(?:\d|[月日号年%])")
+_NOT_HEADING_AFTER = regex.compile(r"^\s*(?:\d{1,2}\s*[月日号]|[月日号年%])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +64,15 @@ def _title_span(text: str, marker_end: int) -> tuple[int, int]:
     return start, end
 
 
+def _enumerator_family(marker: str) -> str:
+    """Enumerators of one family continue each other (一是, 二是); another family nests below (首先 under 四是)."""
+    if marker.endswith("是"):
+        return "shi"
+    if marker.startswith("第"):
+        return "di"
+    return "sequence"
+
+
 def path_of(open_sections: tuple[Section, ...]) -> str:
     """The markers of the headings a line sits under, outermost first: `一、 > (二) > 1、`."""
     return " > ".join(section.marker for section in open_sections)
@@ -73,23 +82,32 @@ def outline(doc_id: str, file: str, lines: tuple[Line, ...]) -> tuple[list[Secti
     """Headings of a document and, for every body line number, the headings it sits under."""
     sections: list[Section] = []
     under: dict[int, tuple[Section, ...]] = {}
-    stack: list[tuple[int, Section]] = []  # (rank, heading) of open headings, outermost first
+    stack: list[tuple[int, Section, str]] = []  # (rank, heading, family) of open headings, outermost first
     for line in lines:
         found = match_marker(line.text)
         if found:
             style, marker_text = found
-            rank = _ENUMERATOR_RANK if style == "enumerator" else _RANK[style]
-            while stack and stack[-1][0] >= rank:
-                stack.pop()
+            if style == "enumerator":
+                family = _enumerator_family(marker_text)
+                rank = _ENUMERATOR_RANK + len(stack)
+                if any(f == family for _, _, f in stack):
+                    while stack[-1][2] != family:
+                        stack.pop()
+                    rank = stack.pop()[0]
+            else:
+                family = style
+                rank = _RANK[style]
+                while stack and stack[-1][0] >= rank:
+                    stack.pop()
             start, end = _title_span(line.text, len(marker_text))
             raw_start, raw_end = line.raw_span(start, end)
             marker = line.raw_slice(0, len(marker_text))
             section = Section(
                 file=file, line=line.number, doc=doc_id, level=len(stack) + 1, marker=marker,
                 title=line.raw[raw_start:raw_end], start=raw_start, end=raw_end,
-                path=path_of(tuple(s for _, s in stack)) + (" > " if stack else "") + marker,
+                path=path_of(tuple(s for _, s, _ in stack)) + (" > " if stack else "") + marker,
             )
-            stack.append((rank, section))
+            stack.append((rank, section, family))
             sections.append(section)
-        under[line.number] = tuple(s for _, s in stack)
+        under[line.number] = tuple(s for _, s, _ in stack)
     return sections, under

@@ -81,6 +81,8 @@ class Backend(Protocol):
 
     def tag(self, text: str) -> list[tuple[str, str]]: ...
 
+    def cut_for_search(self, text: str) -> list[str]: ...
+
 
 class RjiebaBackend:
     """jieba-rs through rjieba: the same dictionary and algorithm as jieba, about twenty times faster."""
@@ -99,6 +101,9 @@ class RjiebaBackend:
 
     def tag(self, text: str) -> list[tuple[str, str]]:
         return self._tokenizer.tag(text, hmm=True)
+
+    def cut_for_search(self, text: str) -> list[str]:
+        return self._tokenizer.cut_for_search(text, hmm=True)
 
 
 def cache_dir() -> Path:
@@ -129,6 +134,9 @@ class JiebaBackend:
 
     def tag(self, text: str) -> list[tuple[str, str]]:
         return [(pair.word, pair.flag) for pair in self._tagger.lcut(text, HMM=True)]
+
+    def cut_for_search(self, text: str) -> list[str]:
+        return self._tokenizer.lcut_for_search(text, HMM=True)
 
 
 BACKENDS = {"rjieba": RjiebaBackend, "jieba": JiebaBackend}
