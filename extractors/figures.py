@@ -22,7 +22,7 @@ from .sections import match_marker, path_of
 
 _CN = "零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟"
 _ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?(?:[千百](?![\p{Han}&&[元米克斤]]))?(?:[万亿](?:\d{1,4}(?!\d))?)?"
-_NUMBER = rf"(?:百分之[{_CN}\d.]+|上[百千万]|{_ARABIC}|[{_CN}]+(?:点[{_CN}]+)?)"
+_NUMBER = rf"(?:百分之[{_CN}\d.]+|上[百千万]|(?<![每上下前后])半(?=年时间|年多|个月|个小时|天|小时)|{_ARABIC}|[{_CN}]+(?:点[{_CN}]+)?)"
 _DASH = r"[-—–~～至到]{1,2}"
 # Event counts that a lone 一 may carry: `每月一次`, `至少一场` (一个, 一种, 一批 are articles).
 _ONE_UNITS = frozenset("次场期轮回遍趟名位人")
@@ -111,12 +111,13 @@ def _excluded_pattern() -> regex.Pattern:
 
 
 @functools.cache
-def _cues() -> dict[str, tuple[str, ...]]:
-    """Modality cue words by where they are looked for (data: modality_cues.tsv)."""
-    out: dict[str, list[str]] = {}
+def _cues() -> dict[tuple[str, str], regex.Pattern]:
+    """Modality cue patterns by (where, modality) (data: modality_cues.tsv); metric cues match at the end."""
+    out: dict[tuple[str, str], list[str]] = {}
     for row in data_table("modality_cues.tsv"):
-        out.setdefault(f'{row["where"]}:{row["modality"]}', []).append(row["word"])
-    return {key: tuple(sorted(words, key=len, reverse=True)) for key, words in out.items()}
+        out.setdefault((row["where"], row["modality"]), []).append(f'(?:{row["pattern"]})')
+    return {key: regex.compile("|".join(patterns) + ("$" if key[0] == "metric" else ""))
+            for key, patterns in out.items()}
 
 
 @functools.cache
@@ -128,12 +129,15 @@ def _trim_patterns() -> dict[str, regex.Pattern]:
     return {
         "lead": regex.compile(rf"^(?:{_alternation(words['lead'])})+"),
         "verb": regex.compile(rf"^(?:{_alternation(words['verb'])})(?=\p{{Han}}{{2}})"),
+        "verb_word": regex.compile(_alternation(words["verb"])),
         "tail": regex.compile(rf"(?:{_alternation(words['tail'])})+$"),
     }
 
 
 def _read(number: str) -> tuple[Decimal, Decimal | None, str | None]:
     """Read a number token: (value, upper end of an approximate span, implied qualifier)."""
+    if number == "半":
+        return Decimal("0.5"), None, None
     if number.startswith("上") and len(number) == 2:
         return parse_number(number[1]), None, "over"
     if "点" in number:
@@ -155,10 +159,10 @@ def _acceptable(match: regex.Match, text: str, unit: _Unit | None) -> bool:
         return False
     if unit is not None and unit.dimension == "other" and unit.canonical in ("岁", "周岁"):
         return False
-    chinese = bool(_NUMERAL_ONLY.fullmatch(number))
+    chinese = bool(_NUMERAL_ONLY.fullmatch(number)) or number == "半"
     if chinese and number in ("一", "壹") and not match.group("before"):
         return (match.group("unit") or "")[:1] in _ONE_UNITS and not text[match.end():match.end() + 1] in "性些"
-    if chinese and len(number) == 1 and number in "十百千万亿":
+    if chinese and len(number) == 1 and number in "百千万亿":
         return False
     if match.group("unit") in ("年", "月", "日", "天", "周") and not chinese:
         return _duration_year(match, text)
@@ -194,17 +198,57 @@ def _clause_before(text: str, start: int, floor: int) -> str:
     return text[(breaks[-1] if breaks else floor):start]
 
 
-def _phrase_after(text: str, end: int) -> str:
-    """The words right after a figure up to the next clause break: `4所公立医院对…` → 公立医院."""
+_NOUNISH = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "nw", "vn", "an", "b", "j", "l", "s", "x", "eng"})
+_JOINERS = frozenset({"、", "和", "及", "与", "或", "\"", "“", "”", "《", "》", "\""})
+_DETERMINERS = frozenset({"各类", "各种", "各项", "各级", "相关", "有关"})
+_STOP_TAGS = frozenset({"r", "p", "d", "u", "uj", "ul", "uz", "ud", "ug", "uv", "m", "q", "t", "f", "c", "y", "e"})
+
+
+def _metric_tokens(phrase: str) -> list[tuple[str, str]]:
+    """Words and tags of a phrase (jieba with the domain dictionary)."""
+    from ..nlp.segment import default_segmenter
+
+    return default_segmenter().tag(phrase) if phrase else []
+
+
+def _noun_phrase_before(tokens: list[tuple[str, str]], light_verbs: regex.Pattern) -> str:
+    """Walk back from the number over nouns (and joined nouns), then one content verb: `清理渣土`, `卡、证符合率`."""
+    taken: list[str] = []
+    index = len(tokens) - 1
+    while index >= 0:
+        word, tag = tokens[index]
+        if tag in _NOUNISH or word in _DETERMINERS or (word in _JOINERS and taken and index > 0 and tokens[index - 1][1] in _NOUNISH | {"x"}):
+            taken.append(word)
+            index -= 1
+            continue
+        if tag.startswith("v") and taken and not light_verbs.fullmatch(word):
+            taken.append(word)
+        break
+    return "".join(reversed(taken)).strip("、“”\"《》 ") if taken else ""
+
+
+def _noun_phrase_after(text: str, end: int) -> str:
+    """The nouns right after a figure: `4所公立医院对…` → 公立医院, `100余人次参与` → 参与."""
     stop = _CLAUSE_BREAK.search(text, end)
-    tail = text[end:stop.start() if stop else len(text)]
-    tail = regex.sub(r"^[的之以上下左右余多]+", "", tail)
-    cut = regex.search(r"[对向在与和为给把将从的]|进行|参加|参与(?=.)|开展|接受|坐诊|定期|\d", tail)
-    return tail[:cut.start()] if cut and cut.start() >= 2 else tail[:8]
+    tokens = _metric_tokens(text[end:stop.start() if stop else len(text)])
+    while tokens and (tokens[0][1] in ("uj", "m", "q", "f") or tokens[0][0] in "的之"):
+        tokens = tokens[1:]
+    taken: list[str] = []
+    for word, tag in tokens:
+        if tag in _NOUNISH:
+            taken.append(word)
+        elif not taken and tag.startswith("v"):
+            taken.append(word)
+            if len(tokens) > 1 and tokens[1][1] in _NOUNISH:
+                continue
+            break
+        else:
+            break
+    return "".join(taken)
 
 
-def _metric(text: str, match: regex.Match, floor: int) -> str | None:
-    """The shortest phrase before (or else after) the figure that names what is counted."""
+def _trimmed_clause(text: str, match: regex.Match, floor: int) -> str:
+    """The clause before the figure without lead adverbials, light verbs and linking tails."""
     trims = _trim_patterns()
     phrase = _clause_before(text, match.start(), floor).strip()
     previous = None
@@ -214,29 +258,47 @@ def _metric(text: str, match: regex.Match, floor: int) -> str | None:
         phrase = trims["lead"].sub("", phrase)
         phrase = trims["verb"].sub("", phrase)
         phrase = phrase.strip(" ,，、")
-    if "的" in phrase and len(phrase) > 8:
-        phrase = phrase[phrase.rindex("的") + 1:] or phrase
+    return phrase
+
+
+def _metric(text: str, match: regex.Match, floor: int) -> str | None:
+    """The shortest phrase of the clause that names what is counted.
+
+    Before the number when a noun phrase stands there (`接种各类疫苗21000人次`); after it when the clause
+    before ends in a verb that takes the counted thing as object (`动用3台车`, `组建了四支队伍`); a long
+    phrase is cut back to its last noun phrase with jieba's tags (`我站管理的范围内孕妇总数` → 孕妇总数).
+    """
+    trims = _trim_patterns()
+    phrase = _trimmed_clause(text, match, floor)
+    tokens = _metric_tokens(phrase)
+    after = _noun_phrase_after(text, match.end())
+    if tokens and tokens[-1][1].startswith("v") and after and _metric_tokens(after)[0][1] in _NOUNISH:
+        return after
+    if len(phrase) > 8:
+        phrase = _noun_phrase_before(tokens, trims["verb_word"]) or after or phrase[-8:]
     if len(phrase) < 2:
-        phrase = _phrase_after(text, match.end()).strip(" ,，、") or phrase
+        phrase = after or phrase
     return phrase or None
 
 
-def _modality(kind: str, text: str, match: regex.Match, section_path_titles: str, metric: str | None) -> str:
+def _modality(kind: str, text: str, match: regex.Match, section_titles: str, metric: str | None) -> str:
     """achieved / target / context from the document kind and the cue words around the figure."""
     cues = _cues()
     sentence_start = max((m.end() for m in _SENTENCE_BREAK.finditer(text, 0, match.start())), default=0)
-    before = text[sentence_start:match.start()]
-    if any(word in before for word in cues.get("clause:achieved", ())) and kind != "plan":
+    sentence = text[sentence_start:match.start()]
+    clause = _clause_before(text, match.start(), sentence_start)
+
+    def cued(where: str, modality: str, subject: str) -> bool:
+        pattern = cues.get((where, modality))
+        return bool(pattern and subject and pattern.search(subject))
+
+    if cued("sentence", "achieved", sentence):
         return "achieved"
-    if any(word in (metric or "") for word in cues.get("metric:context", ())) or any(
-            word in _clause_before(text, match.start(), 0) for word in cues.get("clause:context", ())):
-        return "context" if kind != "plan" else "target"
-    if kind == "plan":
+    if kind == "plan" or cued("sentence", "target", sentence) or cued("section", "target", section_titles):
         return "target"
-    if any(word in before for word in cues.get("clause:target", ())):
-        return "target"
-    if any(word in section_path_titles for word in cues.get("section:target", ())):
-        return "target"
+    if cued("clause", "context", clause) or cued("metric", "context", metric or "") or cued(
+            "sentence", "context", sentence):
+        return "context"
     return "achieved"
 
 
@@ -251,7 +313,7 @@ def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
     found: list[dict] = []
     floor = skip_to
     for match in _candidate_pattern().finditer(text, skip_to):
-        num_start, num_end = match.span("num")
+        num_start, num_end = match.start("num"), match.end()
         if any(start < num_end and num_start < end for start, end in excluded):
             continue
         if num_start > 0 and text[num_start - 1] in "第篇" or text[num_start - 1:num_start].isdigit():
@@ -279,13 +341,18 @@ def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
             start += 1
         raw_start, raw_end = line.raw_span(start, end)
         metric = _metric(text, match, floor)
+        modality = _modality(kind, text, match, section_titles, metric)
+        if modality == "achieved" and found and found[-1]["modality"] == "context" and not _SENTENCE_BREAK.search(
+                text, found[-1]["_end"], start):
+            modality = "context"  # standing facts are listed together: 总面积…,28个社区,总人口…
         found.append({
+            "_end": end,
             "text": line.raw[raw_start:raw_end], "start": raw_start, "end": raw_end,
             "value": as_number(value * scale),
             "value_max": as_number(value_max * scale) if value_max is not None else None,
             "unit": canonical, "dimension": dimension,
             "qualifier": _qualifier(match, implied, text),
-            "modality": _modality(kind, text, match, section_titles, metric),
+            "modality": modality,
             "metric": metric,
             "rule": "number+unit" if not match.group("num2") else "range+unit",
         })
@@ -304,6 +371,7 @@ def find_figures(document, under: dict[int, tuple], activities=()) -> list[Figur
             skip = len(match_marker(line.text)[1])
         titles = " ".join(heading.title for heading in headings)
         for fields in figures_in_line(line, document.kind, titles, skip):
+            del fields["_end"]
             figures.append(Figure(file=document.file, line=line.number, doc=document.id,
                                   category=categories.get(line.number), section=path_of(headings), **fields))
     return figures

@@ -92,16 +92,29 @@ def extract_file(path: str) -> Extraction:
         return Extraction(file=path, errors=(ErrorRecord(path, None, f"{path}: {error.strerror or error}"),))
 
 
+def _expand(paths: Iterable[str]) -> Iterator[str | Extraction]:
+    """Files under each path in order; a path that cannot be expanded becomes an error Extraction."""
+    for path in paths:
+        try:
+            yield from iter_inputs([path])
+        except ReportminerError as error:
+            yield Extraction(file=path, errors=(ErrorRecord(path, None, str(error)),))
+
+
+def _extract_item(item: str | Extraction) -> Extraction:
+    return item if isinstance(item, Extraction) else extract_file(item)
+
+
 def extract_paths(paths: Iterable[str], jobs: int = 1) -> Iterator[Extraction]:
     """Extract every file under the given paths, in input order, with ``jobs`` worker processes."""
-    files = list(iter_inputs(paths))
+    files = list(_expand(paths))
     if jobs <= 1 or len(files) <= 1:
-        yield from map(extract_file, files)
+        yield from map(_extract_item, files)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(extract_file, files, chunksize=max(1, min(16, len(files) // (jobs * 4) or 1)))
+        yield from pool.map(_extract_item, files, chunksize=max(1, min(16, len(files) // (jobs * 4) or 1)))
 
 
 def default_jobs() -> int:

@@ -19,7 +19,10 @@ _FULLWIDTH.update({0x3000: 0x20, 0xFE6A: ord("%"), 0x00A0: 0x20, 0x2002: 0x20, 0
 
 # Characters removed from the normalised text: white space at either end, the second and later
 # characters of a white-space run, and debris between two Han characters.
-_DROP = regex.compile(r"^\s+|\s+$|(?<=\s)\s+|(?<=\p{Han})['.`’‘](?=\p{Han})")
+_DROP = regex.compile(r"^\s+|\s+$|(?<=\s)\s+|(?<=\p{Han})(?<![一二三四五六七八九十])['.`](?=\p{Han})")
+# Space-like characters folded before the drops are found; everything else is folded after, so that a
+# full-width `．` (deliberate punctuation) is never taken for scraper debris.
+_SPACES = {0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x2009: 0x20, 0x09: 0x20}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +55,12 @@ class Line:
 
 def normalise_line(raw: str, number: int, traditional: bool = False) -> Line:
     """Normalise one raw line (``traditional``: the file was found to be Traditional Chinese)."""
+    drops = [m.span() for m in _DROP.finditer(raw.translate(_SPACES))]
     text = raw.translate(_FULLWIDTH)
     if traditional:
         text = to_simplified(text)
     if "\t" in text:
         text = text.replace("\t", " ")
-    drops = [m.span() for m in _DROP.finditer(text)]
     if not drops:
         return Line(number, raw, text)
     pieces: list[str] = []

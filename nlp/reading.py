@@ -34,7 +34,8 @@ __all__ = [
     "read_path",
 ]
 
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".text", ".md", ".html", ".htm", ".docx", ".pdf"})
+# Suffixes read when a folder is expanded (a README.md beside reports is not a report; name it to read it).
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".text", ".html", ".htm", ".docx", ".pdf"})
 MAX_LINE_CHARS: int = 1_000_000
 
 _FORMATS = ("txt", "html", "docx", "pdf")
