@@ -23,7 +23,7 @@ _NUMBERED = regex.compile(r"(?:篇|范文|之)?\s*[(（]?(?:\d{1,3}|[一二三�
 _COLLECTION = regex.compile(r"\d+篇|[一二三四五六七八九十]+篇|篇目|大全|精选|范文$|合集")
 _YEAR = regex.compile(r"(?<!\d)((?:19|20)\d\d)(?:\s*年|\s*年度)?")
 _MASKED_YEAR = regex.compile(r"(?:20|19)?[xX×_＿]{2,}\s*年|20[xX×_＿]{1,2}\s*年|_+年")
-_SESSION_YEAR = regex.compile(r"((?:19|20)\d\d)年\d{1,2}月\d{1,2}日.{0,40}(?:人民代表大会|人代会)")
+_SESSION_YEAR = regex.compile(r"((?:19|20)\d\d)年\d{1,2}月\d{1,2}日.{0,80}(?:人民代表大会|人代会)")
 _MASK = regex.compile(r"[xX×＊*_＿□○]{2,}|某")
 _HAN_RUN = regex.compile(r"\p{Han}+$")
 _OPENING_LINES = 3
@@ -121,9 +121,16 @@ def _title_stem(text: str) -> str:
     return _YEAR.sub("", stem).strip()
 
 
+def _digits(text: str) -> str:
+    """Chinese digit runs as Arabic digits, so that 二〇二三年 reads as 2023年."""
+    return regex.sub(r"[〇○零一二三四五六七八九]{4}(?=年)",
+                     lambda m: "".join(str("〇一二三四五六七八九".find(c) if c in "〇一二三四五六七八九" else 0)
+                                       for c in m.group()), text)
+
+
 def _year(title: str | None, lines: tuple[Line, ...]) -> int | None:
     """The year from the title, a session date of a government report, or the opening lines; None if masked."""
-    for text in ([title] if title else []):
+    for text in ([_digits(title)] if title else []):
         if _MASKED_YEAR.search(text):
             return None
         found = _YEAR.search(text)
@@ -157,7 +164,7 @@ def _name_stopwords() -> frozenset[str]:
 
 
 # Words that may stand between a clause boundary and a name: `根据高新区…`, `目前,财源街道…`.
-_LEAD_IN = regex.compile(r"^(?:根据|按照|依照|在|对|由|为|与|和|向|从|经|据|配合|协助|联合|目前|现在|今年|去年)")
+_LEAD_IN = regex.compile(r"^(?:根据|按照|依照|在|对|由|为|与|和|向|从|经|据|配合|协助|联合|目前|现在|今年|去年|现任|担任|作为|我是|本人)")
 # Tags of words that cannot be part of a proper name: verbs, adverbs, pronouns, particles, idioms …
 _NOT_NAME_TAGS = frozenset({"v", "vn", "vd", "d", "p", "c", "r", "u", "uj", "ul", "uz", "ud", "ug", "uv",
                             "ad", "t", "i", "l", "f", "y", "e", "o", "z", "zg", "x"})
@@ -232,7 +239,7 @@ def _place(org: str | None, title: str | None, lines: tuple[Line, ...]) -> str |
         found = prefecture.search(text)
         if found:
             return found.group()
-    in_org = regex.match(r"\p{Han}{2,}?(?:自治县|县|区|集镇|镇|乡|旗)(?=\p{Han}{2})", org or "")
+    in_org = regex.match(r"\p{Han}{2,}?(?:自治县|县|(?<!社)区|集镇|镇|乡|旗)(?=\p{Han}{2})", org or "")
     if in_org:
         return in_org.group()
     counts: dict[str, int] = {}

@@ -20,12 +20,15 @@ from ..nlp.resources import data_table, data_words
 from .records import Record
 from .sections import match_marker, path_of
 
-_CN = "零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟"
-_ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?(?:[千百](?![\p{Han}&&[元米克斤]]))?(?:[万亿](?:\d{1,4}(?!\d))?)?"
-_NUMBER = rf"(?:百分之[{_CN}\d.]+|上[百千万]|(?<![每上下前后])半(?=年时间|年多|个月|个小时|天|小时)|{_ARABIC}|[{_CN}]+(?:点[{_CN}]+)?)"
+_CN = "零〇○一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟"
+_ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?(?:[千百](?![元米克斤瓦]))?(?:[万亿](?:\d{1,4}(?!\d)(?:[千百](?![元米克斤瓦]))?)?)?"
+_NUMBER = rf"(?:百分之[{_CN}\d.点]+|上[百千万]|(?<![每上下前后])半(?=年时间|年多|个月|个小时|天|小时)|{_ARABIC}|[{_CN}]+(?:点[{_CN}]+)?)"
 _DASH = r"[-—–~～至到]{1,2}"
 # Event counts that a lone 一 may carry: `每月一次`, `至少一场` (一个, 一种, 一批 are articles).
-_ONE_UNITS = frozenset("次场期轮回遍趟名位人")
+_ONE_UNITS = frozenset("次场期轮回遍趟名位人台辆套")
+# Qualifiers that govern a number a verb away (`每月至少举办一次` → over, `约有300名` → about).
+_SEPARATED_QUALIFIERS = (("至少", "over"), ("不少于", "over"), ("不低于", "over"), ("最少", "over"),
+                         ("约有", "about"), ("大约有", "about"))
 _CLAUSE_BREAK = regex.compile(r"[,，。;；:：!！?？()（）]")
 _SENTENCE_BREAK = regex.compile(r"[。;；!！?？]")
 _NUMERAL_ONLY = regex.compile(rf"[{_CN}]+")
@@ -78,6 +81,12 @@ def _qualifiers() -> dict[str, dict[str, str]]:
     return sides
 
 
+@functools.cache
+def _qualifier_guards() -> dict[str, str]:
+    """Characters that make a qualifier word part of another word when they stand before it (签约, 最近)."""
+    return {row["word"]: row["not_after"] for row in data_table("qualifiers.tsv") if row.get("not_after")}
+
+
 def _alternation(words: Iterable[str]) -> str:
     """A regex alternation of words, longest first."""
     return "|".join(regex.escape(word) for word in sorted(set(words), key=len, reverse=True))
@@ -87,7 +96,10 @@ def _alternation(words: Iterable[str]) -> str:
 def _candidate_pattern() -> regex.Pattern:
     """Number, optional range end, infix qualifier, multiplier and unit, with qualifiers on either side."""
     qualifiers = _qualifiers()
-    before = _alternation(w for w in qualifiers["before"] if not w.startswith("上"))
+    guards = _qualifier_guards()
+    before = "|".join(
+        (f"(?<![{regex.escape(guards[w])}])" if guards.get(w) else "") + regex.escape(w)
+        for w in sorted((w for w in qualifiers["before"] if not w.startswith("上")), key=len, reverse=True))
     infix = _alternation(qualifiers["infix"])
     after = _alternation(qualifiers["after"])
     units = _alternation(_units())
@@ -138,6 +150,8 @@ def _read(number: str) -> tuple[Decimal, Decimal | None, str | None]:
     """Read a number token: (value, upper end of an approximate span, implied qualifier)."""
     if number == "半":
         return Decimal("0.5"), None, None
+    if number.startswith("百分之"):
+        number = number[3:]
     if number.startswith("上") and len(number) == 2:
         return parse_number(number[1]), None, "over"
     if "点" in number:
@@ -156,15 +170,15 @@ def _acceptable(match: regex.Match, text: str, unit: _Unit | None) -> bool:
     number = match.group("num")
     percent = number.startswith("百分之")
     if unit is None and not percent:
-        return False
+        return bool(regex.search(r"\d[万亿]", number))
     if unit is not None and unit.dimension == "other" and unit.canonical in ("岁", "周岁"):
         return False
     chinese = bool(_NUMERAL_ONLY.fullmatch(number)) or number == "半"
     if chinese and number in ("一", "壹") and not match.group("before"):
         return (match.group("unit") or "")[:1] in _ONE_UNITS and not text[match.end():match.end() + 1] in "性些"
     if chinese and len(number) == 1 and number in "百千万亿":
-        return False
-    if match.group("unit") in ("年", "月", "日", "天", "周") and not chinese:
+        return bool(match.group("before") or match.group("infix2"))
+    if match.group("unit") in ("年", "月", "日", "天", "周"):
         return _duration_year(match, text)
     return True
 
@@ -172,7 +186,7 @@ def _acceptable(match: regex.Match, text: str, unit: _Unit | None) -> bool:
 def _duration_year(match: regex.Match, text: str) -> bool:
     """`连续2年`, `3天` are durations; a four-digit year is a date (already excluded)."""
     value = match.group("num")
-    return len(value) <= 2 and not text[match.end():match.end() + 1].isdigit()
+    return (len(value) <= 3 or not value.isdigit() and len(value) <= 3) and not text[match.end():match.end() + 1].isdigit()
 
 
 def _qualifier(match: regex.Match, implied: str | None, text: str) -> str:
@@ -186,9 +200,9 @@ def _qualifier(match: regex.Match, implied: str | None, text: str) -> str:
     if implied:
         return implied
     window = text[max(0, match.start() - 6):match.start()]
-    for word in ("至少", "不少于", "不低于", "最少"):
+    for word, qualifier in _SEPARATED_QUALIFIERS:
         if word in window and not _CLAUSE_BREAK.search(window[window.rfind(word):]):
-            return "over"
+            return qualifier
     return "exact"
 
 
@@ -292,7 +306,7 @@ def _modality(kind: str, text: str, match: regex.Match, section_titles: str, met
         pattern = cues.get((where, modality))
         return bool(pattern and subject and pattern.search(subject))
 
-    if cued("sentence", "achieved", sentence):
+    if cued("sentence", "achieved", sentence) or cued("clause", "achieved", clause):
         return "achieved"
     if kind == "plan" or cued("sentence", "target", sentence) or cued("section", "target", section_titles):
         return "target"
@@ -343,6 +357,7 @@ def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
         metric = _metric(text, match, floor)
         modality = _modality(kind, text, match, section_titles, metric)
         if modality == "achieved" and found and found[-1]["modality"] == "context" and not _SENTENCE_BREAK.search(
+                text, found[-1]["_end"], start) and not _cues()[("sentence", "achieved")].search(
                 text, found[-1]["_end"], start):
             modality = "context"  # standing facts are listed together: 总面积…,28个社区,总人口…
         found.append({

@@ -17,13 +17,13 @@ MARKER_STYLES: tuple[tuple[str, regex.Pattern], ...] = (
     ("paren_arabic", regex.compile(r"[(（]\d{1,2}[)）]")),
     ("circled", regex.compile(r"[①-⑳]")),
 )
-ENUMERATOR = regex.compile(rf"(?:{_CN}是|首先|其次|再次|再者|最后|第[一二三四五六七八九十]{{1,2}}(?=[,，、:]))")
+ENUMERATOR = regex.compile(rf"(?:{_CN}是(?![一二三四五六七八九十])|首先|其次|再次|再者|最后)")
 _RANK = {style: rank for rank, (style, _) in enumerate(MARKER_STYLES)}
 _ENUMERATOR_RANK = len(MARKER_STYLES)
 _TITLE_END = regex.compile(r"[。;；:：]")
 _LEADING_PUNCT = regex.compile(r"^[\s,，、.．:：]+")
 # A marker followed by these is a figure or date, not a heading: `1.8万`, `3、4月份`.
-_NOT_HEADING_AFTER = regex.compile(r"^\s*(?:\d{1,2}\s*[月日号]|[月日号年%])")
+_NOT_HEADING_AFTER = regex.compile(r"^\s*(?:\d{1,2}\s*[月日号]|[一二三四五六七八九十]{1,2}月|[月日号年%])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +68,6 @@ def _enumerator_family(marker: str) -> str:
     """Enumerators of one family continue each other (一是, 二是); another family nests below (首先 under 四是)."""
     if marker.endswith("是"):
         return "shi"
-    if marker.startswith("第"):
-        return "di"
     return "sequence"
 
 
@@ -89,6 +87,11 @@ def outline(doc_id: str, file: str, lines: tuple[Line, ...]) -> tuple[list[Secti
             style, marker_text = found
             if style == "enumerator":
                 family = _enumerator_family(marker_text)
+                if marker_text == "最后" and stack and stack[-1][2] in ("shi", "sequence"):
+                    family = stack[-1][2]  # 最后 closes whatever enumeration is open
+                elif marker_text in ("再次", "再者") and not any(f == "sequence" for _, _, f in stack):
+                    under[line.number] = tuple(s for _, s, _ in stack)
+                    continue  # 再次 without 首先/其次 before it means "once again"
                 rank = _ENUMERATOR_RANK + len(stack)
                 if any(f == family for _, _, f in stack):
                     while stack[-1][2] != family:
