@@ -59,7 +59,7 @@ def test_rawtext_is_frozen():
     raw = read_bytes(b"x\n", "-")
     with pytest.raises(AttributeError):
         raw.lines = ()  # type: ignore[misc]
-    assert SUPPORTED_SUFFIXES == {".txt", ".text", ".md", ".html", ".htm", ".docx", ".pdf"}
+    assert SUPPORTED_SUFFIXES == {".txt", ".text", ".html", ".htm", ".docx", ".pdf"}
 
 
 # --------------------------------------------------------------------------- txt encodings
@@ -487,7 +487,6 @@ def test_iter_inputs_walks_sorted_and_filters(tmp_path, monkeypatch):
         "in/A.DOCX",
         "in/a/deep/x.pdf",
         "in/a/y.htm",
-        "in/a/z.md",
         "in/b.txt",
         "-",
         "own.weird",
