@@ -17,8 +17,17 @@ class OutputError(ReportminerError):
     """The output could not be written (a missing extra, a path that is not a folder …)."""
 
 
+_INT64_MAX = 2**63 - 1
+
+
+def _fits(value: Any) -> Any:
+    """An int too large for SQLite or Parquet integers is kept as a float rather than crashing the run."""
+    return float(value) if isinstance(value, int) and not -_INT64_MAX <= value <= _INT64_MAX else value
+
+
 def _rows(records: Iterable[Any]) -> list[dict[str, Any]]:
-    return [record if isinstance(record, dict) else record.to_dict() for record in records]
+    rows = (record if isinstance(record, dict) else record.to_dict() for record in records)
+    return [{key: _fits(value) for key, value in row.items()} for row in rows]
 
 
 class Writer:
@@ -51,9 +60,12 @@ class Writer:
     def write(self, tables: dict[str, Iterable[Any]]) -> None:
         """Write one batch (usually one file's records); for SQLite, in one transaction."""
         if self._db is not None:
+            batch = {name: _rows(records) for name, records in tables.items()}
+            files = {row["file"] for rows in batch.values() for row in rows if "file" in row}
             with self._db:
-                for name, records in tables.items():
-                    self._sqlite(name, _rows(records))
+                self._forget(files)
+                for name, rows in batch.items():
+                    self._sqlite(name, rows)
             return
         for name, records in tables.items():
             rows = _rows(records)
@@ -79,6 +91,16 @@ class Writer:
             self._csv[name] = csv.DictWriter(self._open(name, "csv"), fieldnames=list(rows[0]))
             self._csv[name].writeheader()
         self._csv[name].writerows(rows)
+
+    def _forget(self, files: set[str]) -> None:
+        """Delete earlier rows of these files, so that extracting a file again replaces it."""
+        assert self._db is not None
+        tables = [row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            columns = {row[1] for row in self._db.execute(f'PRAGMA table_info("{table}")')}
+            if "file" in columns and files:
+                marks = ", ".join("?" for _ in files)
+                self._db.execute(f'DELETE FROM "{table}" WHERE file IN ({marks})', tuple(files))
 
     def _sqlite(self, name: str, rows: list[dict[str, Any]]) -> None:
         self.counts[name] = self.counts.get(name, 0) + len(rows)

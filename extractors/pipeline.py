@@ -40,20 +40,23 @@ class Extraction:
     sections: tuple[Section, ...] = ()
     figures: tuple[Figure, ...] = ()
     activities: tuple[Record, ...] = ()
+    findings: tuple[Record, ...] = ()  # audit findings (extractors/audit.py)
     errors: tuple[ErrorRecord, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     def tables(self) -> dict[str, tuple[Record, ...]]:
         """The records of this file by table name."""
         return {"documents": self.documents, "sections": self.sections, "figures": self.figures,
-                "activities": self.activities, "errors": self.errors}
+                "activities": self.activities, "findings": self.findings, "errors": self.errors}
 
 
 def extract_raw(raw: RawText, sha256: str = "") -> Extraction:
     """Run every per-file stage over text already read."""
     documents, sections, figures, activities = [], [], [], []
     from .activities import find_activities
+    from .audit import document_findings
 
+    findings = []
     for document in split_documents(raw):
         documents.append(document.record)
         doc_sections, paths = outline(document.id, document.file, document.lines)
@@ -61,10 +64,11 @@ def extract_raw(raw: RawText, sha256: str = "") -> Extraction:
         doc_activities = find_activities(document, paths)
         activities.extend(doc_activities)
         figures.extend(find_figures(document, paths, doc_activities))
+        findings.extend(document_findings(document, figures))
     return Extraction(
         file=raw.path, sha256=sha256, chars=sum(len(line) for line in raw.lines),
         documents=tuple(documents), sections=tuple(sections), figures=tuple(figures),
-        activities=tuple(activities),
+        activities=tuple(activities), findings=tuple(findings),
     )
 
 
@@ -105,8 +109,16 @@ def _extract_item(item: str | Extraction) -> Extraction:
     return item if isinstance(item, Extraction) else extract_file(item)
 
 
-def extract_paths(paths: Iterable[str], jobs: int = 1) -> Iterator[Extraction]:
-    """Extract every file under the given paths, in input order, with ``jobs`` worker processes."""
+def extract_paths(paths: Iterable[str], jobs: int = 1, audit: bool = True) -> Iterator[Extraction]:
+    """Extract every file under the given paths, in input order, with ``jobs`` worker processes.
+
+    With ``audit`` the last Extraction also carries the cross-document findings (audit.with_corpus_findings).
+    """
+    if audit:
+        from .audit import with_corpus_findings
+
+        yield from with_corpus_findings(extract_paths(paths, jobs, audit=False))
+        return
     files = list(_expand(paths))
     if jobs <= 1 or len(files) <= 1:
         yield from map(_extract_item, files)

@@ -108,7 +108,7 @@ def figures(path: str) -> None:
 
     \b
     Example:
-      reportminer figures corpora/samples/001_guixiang-summary.txt
+      reportminer figures corpora/samples/001_guixiang_chc_summary_2023.txt
     """
     extraction = extract_raw(_read_one(path))
     _print_table(
@@ -120,7 +120,12 @@ def figures(path: str) -> None:
 @main.command()
 @click.argument("path")
 def sections(path: str) -> None:
-    """Print the outline of PATH: documents and their headings, indented by level."""
+    """Print the outline of PATH: documents and their headings, indented by level.
+
+    \b
+    Example:
+      reportminer sections corpora/samples/001_guixiang_chc_summary_2023.txt
+    """
     extraction = extract_raw(_read_one(path))
     for document in extraction.documents:
         click.echo(f"{document.doc}  {document.title or '(untitled)'}  [{document.kind}, {document.year}, "
@@ -141,3 +146,11 @@ def _print_table(rows: list[dict], columns: list[str]) -> None:
     with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
                            "display.unicode.east_asian_width", True):
         click.echo(frame.to_string(index=False))
+from .audit_cli import audit_command  # noqa: E402
+main.add_command(audit_command, "audit")
+from .train import classify_command, train_command  # noqa: E402
+main.add_command(train_command, "train")
+main.add_command(classify_command, "classify")
+from .benchmark import benchmark_command  # noqa: E402
+
+main.add_command(benchmark_command, "benchmark")

@@ -1,0 +1,1016 @@
+"""Audit: check every claimed figure, and every slot a template left empty (issue "Audit: check every claimed
+figure"; OUTPUT.md, table findings).
+
+Two kinds of check:
+
+* per file (they need the document's lines): ``placeholder`` (empty number slots, masked years and names),
+  ``rate_out_of_range``, ``part_sum_mismatch``, ``rate_count_mismatch``. ``document_findings`` runs them on
+  one document; ``extractors/pipeline.py`` calls it per document, so every ``Extraction`` carries them.
+* across the corpus (they need every document): ``implausible_value``, ``duplicate_claim``,
+  ``target_missed``. ``CorpusAudit`` collects what they need file by file and reports at ``finish``.
+
+``audit(extractions)`` gives both, most severe first. Thresholds and word lists are data (nlp/data:
+audit.tsv, audit_masks.tsv, audit_words.tsv, audit_norms.tsv, audit_ratios.tsv). A finding of severity
+``error`` accuses the report of a contradiction: those rules only fire where the text leaves no other
+reading (exact figures, a total in the clause right before 其中 …); everything less certain is a warning.
+"""
+from __future__ import annotations
+
+import bisect
+import functools
+import statistics
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal
+from typing import Any, Iterable, Iterator, Sequence
+
+import regex
+
+from ..nlp.normalise import Line
+from ..nlp.numerals import CHINESE_NUMERAL_CHARS
+from ..nlp.resources import data_table
+from .records import Record
+
+SEVERITIES = ("error", "warning", "info")
+FILE_CHECKS = ("placeholder", "rate_out_of_range", "part_sum_mismatch", "rate_count_mismatch")
+CORPUS_CHECKS = ("implausible_value", "duplicate_claim", "target_missed")
+# Dimensions (units.tsv) whose figures add up: parts of a total are counted in one of these.
+ADDITIVE = frozenset({"persons", "person_times", "households", "documents", "events", "times", "facilities",
+                      "organisations", "places", "items", "vehicles", "animals", "plants", "weight", "money",
+                      "area", "length", "volume"})
+
+_SENTENCE = regex.compile(r"[^。;；!！?？]+[。;；!！?？]*")
+_CLAUSE_BREAK = regex.compile(r"[,，;；:：。!！?？]")
+_SLOT_CLAUSE_BREAK = regex.compile(r"[,，;；。!！?？]")
+_NUMERALISH = set("0123456789.%") | set(CHINESE_NUMERAL_CHARS) | set("余多来几")
+_KEY_DROP = regex.compile(r"[^\p{Han}A-Za-z0-9]+")
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class Finding(Record):
+    """One audit finding: where it is, which check found it, how bad, and the figures it concerns."""
+
+    file: str
+    line: int | None
+    doc: str | None
+    check: str
+    severity: str
+    message: str
+    start: int | None  # span in the raw line, or None for the whole line
+    end: int | None
+    records: tuple[str, ...]  # ids of the figures concerned: "<doc>:<line>:<start>"
+    rule: str  # the rule that fired, e.g. "placeholder.empty_percent", "part_sum.exceeds_total"
+    detail: str | None = None  # the numbers behind the verdict, e.g. "49 + 57 = 106 vs 106"
+
+
+@dataclass(frozen=True, slots=True)
+class Profile(Record):
+    """How a document states its figures: how many, how round, how often hedged, how many gaps."""
+
+    file: str
+    doc: str
+    title: str | None
+    kind: str | None
+    org: str | None
+    year: int | None
+    figures: int
+    round_share: float | None  # share of figures whose value is a multiple of 10 (from profile.round_min)
+    over_share: float | None  # share of figures hedged upwards: 余 多 以上 …
+    about_share: float | None  # share of figures hedged both ways: 左右 约 …
+    placeholders: int  # empty number slots
+    masked: int  # masked years, names and numbers
+    errors: int
+    warnings: int
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """An empty number slot or a mask found on one line (raw offsets)."""
+
+    start: int
+    end: int
+    text: str
+    rule: str
+    severity: str
+    context: str
+
+
+def figure_id(figure: Any) -> str:
+    """The id findings use for a figure: ``<doc>:<line>:<start>``."""
+    return f"{figure.doc}:{figure.line}:{figure.start}"
+
+
+# --------------------------------------------------------------------------- data
+
+
+@functools.cache
+def params() -> dict[str, float]:
+    """Thresholds by name (data: audit.tsv)."""
+    return {row["name"]: float(row["value"]) for row in data_table("audit.tsv")}
+
+
+@functools.cache
+def _words() -> dict[str, tuple[str, ...]]:
+    """Word lists by role (data: audit_words.tsv)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for row in data_table("audit_words.tsv"):
+        out[row["role"]].append(row["word"])
+    return {role: tuple(words) for role, words in out.items()}
+
+
+def _longest_first(words: Iterable[str]) -> list[str]:
+    return sorted(set(words), key=len, reverse=True)
+
+
+@functools.cache
+def _masks() -> tuple[tuple[str, str, regex.Pattern], ...]:
+    """(rule, severity, pattern) of masked years, names and numbers, in order (data: audit_masks.tsv)."""
+    return tuple((row["name"], row["severity"], regex.compile(row["pattern"])) for row in data_table("audit_masks.tsv"))
+
+
+@functools.cache
+def _slot_units() -> tuple[regex.Pattern, regex.Pattern]:
+    """Patterns for a blank before a measure word, and for a measure word ending a clause."""
+    units = _words()["slot_unit"]
+    alternation = "|".join(regex.escape(u) for u in _longest_first(units))
+    gap = regex.compile(rf"(?<=[\p{{Han}}\"”」』)）%])(?P<gap>[ ]+)(?P<unit>{alternation})")
+    bare = regex.compile(rf"(?P<unit>{alternation})$")
+    return gap, bare
+
+
+@functools.cache
+def _norms() -> tuple[tuple[regex.Pattern, str, float, float, str], ...]:
+    """(metric pattern, unit, low, high, what) (data: audit_norms.tsv)."""
+    return tuple((regex.compile(f"(?:{row['metric']})$"), row["unit"], float(row["low"]), float(row["high"]),
+                  row["what"]) for row in data_table("audit_norms.tsv"))
+
+
+@functools.cache
+def _ratios() -> tuple[tuple[regex.Pattern, regex.Pattern, regex.Pattern], ...]:
+    """(rate, numerator, denominator) patterns (data: audit_ratios.tsv)."""
+    return tuple((regex.compile(f"(?:{row['rate']})$"), regex.compile(row["numerator"]),
+                  regex.compile(row["denominator"])) for row in data_table("audit_ratios.tsv"))
+
+
+@functools.cache
+def _dimension_of_unit() -> dict[str, str]:
+    """Canonical unit → dimension (data: units.tsv), for records rebuilt without a dimension."""
+    out: dict[str, str] = {}
+    for row in data_table("units.tsv"):
+        if row["canonical"] != "-":
+            out.setdefault(row["canonical"], row["dimension"])
+    return out
+
+
+def _dimension(figure: Any) -> str | None:
+    return getattr(figure, "dimension", None) or _dimension_of_unit().get(figure.unit or "")
+
+
+# --------------------------------------------------------------------------- check 1: placeholders
+
+
+def placeholders_in_line(line: Line) -> list[Slot]:
+    """Empty number slots and masks of one normalised line, with spans into the raw line.
+
+    Masks (`20xx年`, `__市`, `XX社区`) come from audit_masks.tsv. Empty number slots: a `%` with no number
+    before it (`新生儿访视率%`, `达到 %以上`); a blank where a number belongs before a measure word
+    (`在 处种植 株树苗`, `责任制 份`, `完成 户`); and, on a line that has one of those, every clause that
+    ends in a measure word with no number before it (`早孕建卡人,孕产妇保健指导人次,…`).
+    """
+    text = line.text
+    found: list[tuple[int, int, str, str, str]] = []  # text start, end, rule, severity, context
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or e <= start for s, e, *_ in found)
+
+    for rule, severity, pattern in _masks():
+        for match in pattern.finditer(text):
+            start, end = match.span("slot") if "slot" in pattern.groupindex else match.span()
+            if end > start and free(start, end):
+                found.append((start, end, rule, severity, text[max(0, start - 6):end + 6]))
+    definite = 0
+    for match in regex.finditer(r"%", text):
+        at = match.start()
+        before = at - 1
+        if before >= 0 and text[before] == " ":
+            before -= 1
+        previous = text[before] if before >= 0 else ""
+        if not regex.match(r"\p{Han}", previous) or previous in _NUMERALISH:
+            continue  # a number before it, or not a sentence at all (`(%)` headers, URL escapes)
+        start = before + 1
+        if free(start, at + 1):
+            found.append((start, at + 1, "placeholder.empty_percent", "warning", _clause_to(text, at + 1)))
+            definite += 1
+    gap, bare = _slot_units()
+    if _CLAUSE_BREAK.search(text):  # body text, not a byline or a spaced-out title
+        for match in gap.finditer(text):
+            unit = match.group("unit")
+            if text[match.start() - 1] in CHINESE_NUMERAL_CHARS or not _stands_alone(
+                    unit, text[match.start("unit"):], first=True):
+                continue
+            start, end = match.span()
+            if free(start, end):
+                found.append((start, end, "placeholder.blank_before_unit", "warning", _clause_to(text, end)))
+                definite += 1
+    if definite:
+        position = 0
+        for piece in _SLOT_CLAUSE_BREAK.split(text):
+            clause_start = position
+            position += len(piece) + 1
+            clause = piece.rstrip()
+            match = bare.search(clause)
+            if not match or match.start() < 2:
+                continue
+            previous = clause[match.start() - 1]
+            if not regex.match(r"\p{Han}", previous) or previous in _NUMERALISH or not _stands_alone(
+                    match.group("unit"), clause, first=False):
+                continue
+            start, end = clause_start + match.start(), clause_start + match.end()
+            if free(start, end):
+                found.append((start, end, "placeholder.unit_without_number", "warning", clause.strip()))
+    slots = []
+    for start, end, rule, severity, context in sorted(found):
+        raw_start, raw_end = line.raw_span(start, end)
+        slots.append(Slot(raw_start, raw_end, line.raw[raw_start:raw_end], rule, severity, context))
+    return slots
+
+
+def _stands_alone(unit: str, text: str, first: bool) -> bool:
+    """Tell whether a measure word is a word of its own at the start (or end) of ``text``, not part of a
+    longer word (`人员`, `单位`, `三月份`, `贫困户`): jieba with the domain dictionary decides."""
+    from ..nlp.segment import default_segmenter
+
+    clause = _SLOT_CLAUSE_BREAK.split(text)[0] if first else text
+    words = [w for w in default_segmenter().cut(clause) if w.strip()]
+    if not words:
+        return False
+    word = words[0] if first else words[-1]
+    return word == unit or (not first and word == "数" + unit)
+
+
+def _clause_to(text: str, end: int) -> str:
+    """The clause that ends at ``end``: what a slot message quotes."""
+    breaks = [m.end() for m in _SLOT_CLAUSE_BREAK.finditer(text, 0, end)]
+    return text[(breaks[-1] if breaks else 0):end].strip()
+
+
+def _slot_finding(slot: Slot, file: str, line: int, doc: str) -> Finding:
+    if slot.rule.startswith("placeholder."):
+        message = (f"empty number slot: “{slot.context}” has a unit but no number"
+                   if slot.rule != "placeholder.blank_before_unit" else
+                   f"empty number slot: a blank where a number belongs in “{slot.context}”")
+        rule = slot.rule
+    else:
+        what = {"masked_year": "masked year", "masked_name": "masked name", "masked_number": "masked number"}
+        message = f"{what.get(slot.rule, 'mask')} “{slot.text.strip()}” in “{slot.context.strip()}”"
+        rule = f"placeholder.{slot.rule}"
+    return Finding(file, line, doc, "placeholder", slot.severity, message, slot.start, slot.end, (), rule)
+
+
+# --------------------------------------------------------------------------- figures on their lines
+
+
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    """A figure with its span in the normalised text of its line."""
+
+    figure: Any
+    start: int
+    end: int
+
+
+def _text_index(line: Line, raw: int) -> int:
+    """The offset into ``line.text`` of a raw offset (the first text char at or after it)."""
+    if line.offsets is None:
+        return min(raw, len(line.text))
+    return min(bisect.bisect_left(line.offsets, raw), len(line.text))
+
+
+def _place(line: Line, figures: Iterable[Any]) -> list[_Placed]:
+    placed = []
+    for figure in figures:
+        start = _text_index(line, figure.start)
+        end = max(start, _text_index(line, figure.end))
+        placed.append(_Placed(figure, start, end))
+    return sorted(placed, key=lambda p: p.start)
+
+
+def _exact(figure: Any) -> bool:
+    return figure.qualifier == "exact" and figure.value_max is None
+
+
+def _decimal(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+def _clause_start(text: str, index: int, floor: int = 0) -> int:
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(text, floor, index)]
+    return breaks[-1] if breaks else floor
+
+
+# --------------------------------------------------------------------------- check 2: rate out of range
+
+
+def share_kind(metric: str | None, clause: str = "") -> str | None:
+    """`share` when the metric names a rate or share that cannot pass 100 %, else None.
+
+    None for growth and change (`增长`, `提高`, `同比` in the metric or the clause before the figure) and for
+    rates that can pass 100 % (完成率, 使用率, audit_words.tsv may_exceed).
+    """
+    if not metric:
+        return None
+    words = _words()
+    if any(word in metric or word in clause for word in words["growth"]):
+        return None
+    if any(metric.endswith(word) for word in words["may_exceed"]):
+        return None
+    if any(metric.endswith(word) for word in words["share_rate"]):
+        return "share"
+    return None
+
+
+def _rate_findings(line: Line, placed: list[_Placed]) -> list[Finding]:
+    findings = []
+    for item in placed:
+        figure = item.figure
+        if figure.unit != "%":
+            continue
+        high = figure.value_max if figure.value_max is not None else figure.value
+        if not (high > 100 and figure.qualifier != "under") and not figure.value < 0:
+            continue
+        clause = line.text[_clause_start(line.text, item.start):item.start]
+        if share_kind(figure.metric, clause) != "share":
+            continue
+        if "的" in clause[clause.rfind(figure.metric[-1]) + 1:]:
+            continue  # `覆盖率达到省定目标的110%`: a share of something else
+        findings.append(Finding(
+            figure.file, figure.line, figure.doc, "rate_out_of_range", "error",
+            f"{figure.metric} {figure.text}: a share cannot be {'above 100' if high > 100 else 'below 0'} %",
+            figure.start, figure.end, (figure_id(figure),), "rate.share_out_of_0_100",
+            f"value {figure.value}" + (f"–{figure.value_max}" if figure.value_max is not None else ""),
+        ))
+    return findings
+
+
+# --------------------------------------------------------------------------- check 4: parts and totals
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _SENTENCE.finditer(text)]
+
+
+def _clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Clauses of text[start:end] split at , ; : (half-open spans)."""
+    spans, position = [], start
+    for match in regex.finditer(r"[,，;；:：]", text[start:end]):
+        spans.append((position, start + match.start()))
+        position = start + match.end()
+    spans.append((position, end))
+    return spans
+
+
+def _parts_after(text: str, placed: list[_Placed], after: int, sentence_end: int, unit: str | None,
+                 ) -> list[_Placed]:
+    """Consecutive figures of one unit after ``after`` in the sentence, up to another unit or a new claim."""
+    stops = _words()["part_stop"]
+    parts: list[_Placed] = []
+    for item in placed:
+        if item.start < after or item.start >= sentence_end:
+            continue
+        if _in_brackets(text, after, item.start):
+            continue  # `重症伤员29人(含危重伤员4人)`: a part of a part
+        if unit is None:
+            unit = item.figure.unit
+        if item.figure.unit != unit:
+            break
+        between = text[(parts[-1].end if parts else after):item.start]
+        if not parts and _CLAUSE_BREAK.search(between.lstrip(" ,，:：")):
+            break  # `其中大部分为老住户，今年新增住户900户`: the first part must follow 其中 in its clause
+        if parts and regex.search(r"其中|分别|含|包括", between):
+            break
+        clause_head = regex.split(r"[,，;；:：]", between)[-1].strip() if _CLAUSE_BREAK.search(between) else ""
+        if parts and clause_head and any(clause_head.startswith(word) for word in stops):
+            break
+        parts.append(item)
+    return parts
+
+
+def _in_brackets(text: str, start: int, index: int) -> bool:
+    """Tell whether ``index`` stands inside a bracket opened after ``start`` and not yet closed."""
+    depth = 0
+    for ch in text[start:index]:
+        if ch in "(（[【":
+            depth += 1
+        elif ch in ")）]】" and depth:
+            depth -= 1
+    return depth > 0
+
+
+def _noun_headed(metric: str | None) -> bool:
+    """Tell whether a metric names a kind of thing (`执业医师`, `一类疫苗`), not a stage or an outcome
+    (`办结`, `调解成功`): parts that are stages of one process overlap and need not add up."""
+    if not metric:
+        return False
+    from ..nlp.segment import default_segmenter
+
+    tags = [tag for word, tag in default_segmenter().tag(metric) if word.strip()]
+    return bool(tags) and (tags[-1].startswith("n") or tags[-1] in ("vn", "j"))
+
+
+def _part_findings(line: Line, placed: list[_Placed]) -> list[Finding]:
+    text = line.text
+    findings: list[Finding] = []
+    params_ = params()
+    for sentence_start, sentence_end in _sentences(text):
+        in_sentence = [p for p in placed if sentence_start <= p.start < sentence_end]
+        if len(in_sentence) < 2:
+            continue
+        clauses = _clause_spans(text, sentence_start, sentence_end)
+        for index, (clause_start, clause_end) in enumerate(clauses):
+            head = text[clause_start:clause_end].lstrip()
+            cue = regex.match(r"其中|分别(?:为|是|有|达到|达)?", head)
+            if not cue or index == 0:
+                continue
+            cue_end = clause_start + (len(text[clause_start:clause_end]) - len(head)) + cue.end()
+            previous_start, previous_end = clauses[index - 1]
+            before = [p for p in in_sentence if previous_start <= p.start < previous_end]
+            parts = _parts_after(text, in_sentence, cue_end, sentence_end, None)
+            if not before or not parts:
+                continue
+            unit = parts[0].figure.unit
+            totals = [p for p in before if p.figure.unit == unit]
+            if not totals:
+                continue
+            total = totals[-1]
+            exhaustive = cue.group().startswith("分别")
+            if exhaustive and text[total.end:previous_end].strip(" ,，:："):
+                continue  # `总人口…，两镇人口分别为…`: the parts may not be all of the total
+            finding = _judge_parts(line, total, parts, exhaustive, params_, cue_end)
+            if finding:
+                findings.append(finding)
+    return findings
+
+
+def _judge_parts(line: Line, total: _Placed, parts: list[_Placed], exhaustive: bool,
+                 params_: dict[str, float], cue_end: int) -> Finding | None:
+    """The verdict on a total and the parts listed after 其中 / 分别 (None when they agree or cannot be
+    compared). Error only for exact figures listed as plain parts; parts that may overlap give a warning."""
+    whole = total.figure
+    if not _exact(whole) or _dimension(whole) not in ADDITIVE:
+        return None
+    figures = [p.figure for p in parts]
+    if any(f.value_max is not None or f.qualifier == "under" for f in figures):
+        return None
+    tolerance = params_["part_sum.about_tolerance"] if any(f.qualifier == "about" for f in figures) else \
+        params_["part_sum.tolerance"]
+    total_value = _decimal(whole.value)
+    values = [_decimal(f.value) for f in figures]
+    parts_sum = sum(values, Decimal(0))
+    slack = total_value * Decimal(str(tolerance))
+    ids = (figure_id(whole),) + tuple(figure_id(f) for f in figures)
+    sum_text = " + ".join(f.text for f in figures)
+    detail = f"{' + '.join(_plain(v) for v in values)} = {_plain(parts_sum)} vs total {_plain(total_value)}"
+    start, end = whole.start, figures[-1].end
+    label = f"{whole.metric or ''} {whole.text}".strip()
+    overlap_words = _words()["overlap"]
+    overlaps = any(word in (f.metric or "") or word in line.text[max(0, p.start - 12):p.start]
+                   for p, f in zip(parts, figures) for word in overlap_words)
+    overlaps = overlaps or not all(_noun_headed(f.metric) for f in figures)
+    # a part introduced by a long phrase may be a claim of its own, not a share of the total
+    lead = max(len(line.text[previous:p.start].strip(" ,，、和及")) for previous, p in
+               zip([cue_end] + [q.end for q in parts[:-1]], parts))
+    long_lead = lead > params_["part_sum.max_lead"]
+    biggest = max(values)
+    if biggest > total_value + slack:
+        part = figures[values.index(biggest)]
+        return Finding(whole.file, whole.line, whole.doc, "part_sum_mismatch",
+                       "warning" if long_lead else "error",
+                       f"a part is larger than its total: {part.metric or ''} {part.text} > {label}",
+                       start, end, ids, "part_sum.part_exceeds_total",
+                       f"{_plain(biggest)} vs total {_plain(total_value)}")
+    if len(figures) >= 2 and parts_sum > total_value + slack:
+        if overlaps or long_lead or any(f.qualifier == "about" for f in figures):
+            return Finding(whole.file, whole.line, whole.doc, "part_sum_mismatch", "warning",
+                           f"parts {sum_text} add up to {_as_written(parts_sum, whole)}, more than {label} "
+                           "(the parts may overlap)", start, end, ids, "part_sum.parts_may_overlap", detail)
+        return Finding(whole.file, whole.line, whole.doc, "part_sum_mismatch", "error",
+                       f"parts {sum_text} add up to {_as_written(parts_sum, whole)}, more than {label}",
+                       start, end, ids, "part_sum.parts_exceed_total", detail)
+    if exhaustive and len(figures) >= 2 and parts_sum < total_value - slack and all(
+            f.qualifier == "exact" for f in figures):
+        return Finding(whole.file, whole.line, whole.doc, "part_sum_mismatch", "error",
+                       f"{label} is split 分别 into {sum_text} = {_as_written(parts_sum, whole)}, "
+                       "which is not the total",
+                       start, end, ids, "part_sum.split_does_not_add_up", detail)
+    return None
+
+
+def _as_written(value: Decimal, like: Any) -> str:
+    """A sum in the multiplier and unit the total was written with: 130亿元, 1.3万人次, 116名."""
+    written = regex.search(r"[\d.]+\s*([万亿])", like.text or "")
+    scale = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}[written.group(1)] if written else Decimal(1)
+    unit = regex.sub(r"^\D*?[\d.,]+\s*[万亿]?", "", like.text or "")
+    unit = regex.sub(r"^[余多来]", "", unit)
+    unit = regex.sub(r"(?:以上|左右|之多)$", "", unit)
+    return f"{_plain(value / scale)}{written.group(1) if written else ''}{unit}"
+
+
+def _plain(value: Decimal | float | int) -> str:
+    number = _decimal(value)
+    text = format(number.normalize(), "f") if number == number.to_integral_value() else format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# --------------------------------------------------------------------------- check 5: rate vs counts
+
+
+def _written_interval(figure: Any) -> tuple[float, float]:
+    """The interval a written figure stands for: its rounding, widened by its qualifier."""
+    value = float(figure.value)
+    match = regex.search(r"\d+(?:\.(\d+))?", figure.text or "")
+    if match:
+        digits = float(match.group().replace(",", "")) or 1.0
+        scale = value / digits if digits else 1.0
+        decimals = len(match.group(1) or "")
+        step = 10 ** -decimals * abs(scale)
+    else:
+        step = max(1.0, abs(value) * 0.1)
+    half = step / 2
+    if figure.qualifier == "over":
+        return value, value + step * (10 if step >= 1 and value % (step * 10) == 0 else 1)
+    if figure.qualifier == "under":
+        return value - step, value
+    if figure.qualifier == "about":
+        return value * 0.95 - half, value * 1.05 + half
+    return value - half, value + half
+
+
+def _rate_count_findings(doc_lines: dict[int, Line], placed_by_line: dict[int, list[_Placed]]) -> list[Finding]:
+    findings = []
+    context_lines = int(params()["rate_count.context_lines"])
+    slack = params()["rate_count.slack_pp"]
+    for number, placed in placed_by_line.items():
+        for item in placed:
+            rate = item.figure
+            if rate.unit != "%" or rate.value_max is not None or not rate.metric:
+                continue
+            line_text = doc_lines[number].text
+            clause = line_text[_clause_start(line_text, item.start):item.start]
+            if share_kind(rate.metric, clause) != "share":
+                continue
+            row = next((r for r in _ratios() if r[0].search(rate.metric)), None)
+            if row is None:
+                continue
+            _, numerator_pattern, denominator_pattern = row
+            sentence_start = max((m.end() for m in regex.finditer(r"[。;；!！?？]", line_text[:item.start])),
+                                 default=0)
+            numerators = [p for p in placed if sentence_start <= p.start < item.start and _countable(p.figure)
+                          and numerator_pattern.search(p.figure.metric or "")
+                          and not denominator_pattern.search(p.figure.metric or "")]
+            if not numerators:
+                continue
+            numerator = numerators[-1]
+            if any(p.figure.unit == "%" and numerator.start < p.start < item.start for p in placed):
+                continue  # `建档率89.4%,其中电子档案建档率88.7%`: the count belongs to the first rate
+            denominators = []
+            for other_number in range(number - context_lines, number + 1):
+                for p in placed_by_line.get(other_number, ()):
+                    if other_number == number and p.start >= item.start:
+                        continue
+                    if _countable(p.figure) and denominator_pattern.search(p.figure.metric or "") and \
+                            p.figure.value > numerator.figure.value:
+                        denominators.append(p)
+            if len({float(p.figure.value) for p in denominators}) != 1:
+                continue
+            denominator = denominators[-1]
+            low_n, high_n = _written_interval(numerator.figure)
+            low_d, high_d = _written_interval(denominator.figure)
+            low_r, high_r = _written_interval(rate)
+            if rate.qualifier == "over":
+                high_r = 100.0
+            if low_d <= 0:
+                continue
+            low_c, high_c = 100 * low_n / high_d, 100 * high_n / low_d
+            if low_c - slack <= high_r and low_r <= high_c + slack:
+                continue
+            computed = 100 * float(numerator.figure.value) / float(denominator.figure.value)
+            findings.append(Finding(
+                rate.file, rate.line, rate.doc, "rate_count_mismatch", "warning",
+                f"{rate.metric} {rate.text} does not match {numerator.figure.metric} {numerator.figure.text} ÷ "
+                f"{denominator.figure.metric} {denominator.figure.text} = {computed:.1f}%",
+                rate.start, rate.end, (figure_id(rate), figure_id(numerator.figure), figure_id(denominator.figure)),
+                "rate_count.ratio_differs", f"{numerator.figure.value} / {denominator.figure.value} = {computed:.2f}%"
+                f" vs {rate.value}%"))
+    return findings
+
+
+def _countable(figure: Any) -> bool:
+    return figure.unit not in (None, "%") and _dimension(figure) in ADDITIVE
+
+
+# --------------------------------------------------------------------------- per document
+
+
+def line_findings(doc_id: str, file: str, lines: Sequence[Line], figures: Iterable[Any]) -> list[Finding]:
+    """Every per-file check over one document's lines (title line included) and figures."""
+    findings: list[Finding] = []
+    by_line: dict[int, list[Any]] = defaultdict(list)
+    for figure in figures:
+        by_line[figure.line].append(figure)
+    doc_lines = {line.number: line for line in lines}
+    placed_by_line: dict[int, list[_Placed]] = {}
+    for line in lines:
+        for slot in placeholders_in_line(line):
+            findings.append(_slot_finding(slot, file, line.number, doc_id))
+        if by_line.get(line.number):
+            placed_by_line[line.number] = _place(line, by_line[line.number])
+    for number, placed in placed_by_line.items():
+        findings.extend(_rate_findings(doc_lines[number], placed))
+        findings.extend(_part_findings(doc_lines[number], placed))
+    findings.extend(_rate_count_findings(doc_lines, placed_by_line))
+    return findings
+
+
+def document_findings(document: Any, figures: Iterable[Any] = ()) -> list[Finding]:
+    """Per-file checks of one ``Document`` (documents.py) and the figures found in it (others are ignored)."""
+    lines = ([document.title_line] if document.title_line is not None else []) + list(document.lines)
+    own = [f for f in figures if f.doc == document.id]
+    return line_findings(document.id, document.file, lines, own)
+
+
+# --------------------------------------------------------------------------- corpus checks
+
+
+@dataclass
+class _LineSig:
+    doc: str
+    file: str
+    line: int
+    signature: Any  # numpy array of MinHash values
+    figures: tuple[str, ...]
+
+
+@dataclass
+class CorpusAudit:
+    """Collect, file by file, what the cross-document checks need; ``finish`` runs them.
+
+    Memory per line is one MinHash signature; figures and document records are kept whole.
+    """
+
+    documents: dict[str, Any] = field(default_factory=dict)
+    figures: list[Any] = field(default_factory=list)
+    lines: list[_LineSig] = field(default_factory=list)
+    figure_sets: dict[tuple, list[tuple[str, str, int]]] = field(default_factory=lambda: defaultdict(list))
+    file_findings: dict[str, list[Finding]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, extraction: Any) -> None:
+        """Take in one file's records (an ``Extraction``)."""
+        for document in extraction.documents:
+            self.documents[document.doc] = document
+        self.figures.extend(extraction.figures)
+        for finding in getattr(extraction, "findings", ()):
+            if finding.check not in CORPUS_CHECKS and finding.doc:
+                self.file_findings[finding.doc].append(finding)
+        figures_by_line: dict[tuple[str, int], list[Any]] = defaultdict(list)
+        for figure in extraction.figures:
+            figures_by_line[(figure.doc, figure.line)].append(figure)
+        minimum = int(params()["duplicate.min_chars"])
+        for (doc, number), text in body_line_texts(extraction.activities).items():
+            key = _KEY_DROP.sub("", text)
+            own = figures_by_line.get((doc, number), [])
+            ids = tuple(figure_id(f) for f in own)
+            if len(key) >= minimum:
+                self.lines.append(_LineSig(doc, extraction.file, number, _minhash(key), ids))
+            values = {(_plain(f.value), f.unit) for f in own}
+            if len(values) >= int(params()["duplicate.figure_set_min"]):
+                self.figure_sets[tuple(sorted(values, key=str))].append((doc, extraction.file, number))
+
+    def finish(self) -> list[Finding]:
+        """The cross-document findings over everything added."""
+        findings = self._duplicates() + self._implausible() + self._targets()
+        return sort_findings(findings, list(self.documents))
+
+    # ----- duplicate_claim
+
+    def _duplicates(self) -> list[Finding]:
+        p = params()
+        bands = int(p["duplicate.bands"])
+        rows = int(p["duplicate.permutations"]) // bands
+        threshold = p["duplicate.jaccard"]
+        buckets: dict[tuple[int, bytes], list[int]] = defaultdict(list)
+        for index, line in enumerate(self.lines):
+            for band in range(bands):
+                buckets[(band, line.signature[band * rows:(band + 1) * rows].tobytes())].append(index)
+        pairs: dict[int, dict[int, float]] = defaultdict(dict)  # later line → earlier line → similarity
+        cap = int(p["duplicate.bucket_cap"])
+        for members in buckets.values():
+            if len(members) < 2:
+                continue
+            for i, a in enumerate(members[:cap]):  # a boilerplate line in many reports: pair with the first few
+                for b in members[i + 1:]:
+                    first, second = min(a, b), max(a, b)
+                    if self.lines[first].doc == self.lines[second].doc or first in pairs[second]:
+                        continue
+                    similarity = float((self.lines[first].signature == self.lines[second].signature).mean())
+                    if similarity >= threshold:
+                        pairs[second][first] = similarity
+        findings = []
+        reported: set[tuple[str, int]] = set()
+        for later, earlier in sorted(pairs.items()):
+            if not earlier:
+                continue
+            line = self.lines[later]
+            matches = sorted(earlier)
+            others = [self.lines[i] for i in matches]
+            names = ", ".join(f"{o.doc} line {o.line}" for o in others[:3]) + (
+                f" and {len(others) - 3} more" if len(others) > 3 else "")
+            ids = line.figures + tuple(i for o in others for i in o.figures)
+            severity = "warning" if line.figures else "info"
+            what = "claims" if line.figures else "text"
+            findings.append(Finding(
+                line.file, line.line, line.doc, "duplicate_claim", severity,
+                f"line repeats the {what} of {names} (similarity {max(earlier.values()):.2f})",
+                None, None, ids, "duplicate.near_duplicate_line",
+                "; ".join(f"{o.file}:{o.line} {earlier[i]:.2f}" for i, o in zip(matches, others))))
+            reported.add((line.doc, line.line))
+        for key, places in self.figure_sets.items():
+            docs = list(dict.fromkeys(doc for doc, _, _ in places))
+            if len(docs) < 2:
+                continue
+            first = places[0]
+            for doc, file, number in places[1:]:
+                if doc == first[0] or (doc, number) in reported:
+                    continue
+                values = ", ".join(f"{v}{u or ''}" for v, u in key)
+                findings.append(Finding(
+                    file, number, doc, "duplicate_claim", "warning",
+                    f"line states the same figures ({values}) as {first[0]} line {first[2]}",
+                    None, None, (), "duplicate.identical_figure_set", f"{first[1]}:{first[2]}"))
+                reported.add((doc, number))
+        return findings
+
+    # ----- implausible_value
+
+    def _implausible(self) -> list[Finding]:
+        p = params()
+        findings = []
+        flagged: set[str] = set()
+        for figure in self.figures:
+            if figure.value_max is not None or not figure.metric:
+                continue
+            for pattern, unit, low, high, what in _norms():
+                if figure.unit != unit or not pattern.search(figure.metric):
+                    continue
+                value = float(figure.value)
+                if unit == "%" and (value > 100 or value < 0):
+                    break  # impossible, not implausible: rate_out_of_range reports it
+                if low <= value <= high or (figure.qualifier == "over" and value >= low) or (
+                        figure.qualifier == "under" and value <= high):
+                    break
+                flagged.add(figure_id(figure))
+                findings.append(Finding(
+                    figure.file, figure.line, figure.doc, "implausible_value", "warning",
+                    f"{figure.metric} {figure.text} is outside the usual {_plain(low)}–{_plain(high)}{unit} "
+                    f"({'a lost digit?' if value < low else 'check the figure'})",
+                    figure.start, figure.end, (figure_id(figure),), "implausible.genre_norm",
+                    f"{what}"))
+                break
+        groups: dict[str, list[Any]] = defaultdict(list)
+        for figure in self.figures:
+            if figure.unit != "%" or figure.value_max is not None or not figure.metric:
+                continue
+            if share_kind(figure.metric) != "share" or not 0 < float(figure.value) <= 100:
+                continue
+            key = _rate_key(figure.metric)
+            if key:
+                groups[key].append(figure)
+        min_peers, min_docs, ratio = int(p["implausible.min_peers"]), int(p["implausible.min_docs"]), \
+            p["implausible.ratio"]
+        for key, members in groups.items():
+            if key is None or len(members) <= min_peers:
+                continue
+            for figure in members:
+                if figure_id(figure) in flagged or figure.qualifier == "under":
+                    continue
+                peers = [float(f.value) for f in members if f.doc != figure.doc]
+                if len(peers) < min_peers or len({f.doc for f in members if f.doc != figure.doc}) < min_docs:
+                    continue
+                median = statistics.median(peers)
+                value = float(figure.value)
+                if value < ratio * median and value < 10 <= min(peers) and median >= 50:  # a lost digit
+                    findings.append(Finding(
+                        figure.file, figure.line, figure.doc, "implausible_value", "warning",
+                        f"{figure.metric} {figure.text} is far below what other reports state for {key} "
+                        f"(median {_plain(round(median, 1))}% of {len(peers)})",
+                        figure.start, figure.end, (figure_id(figure),), "implausible.corpus_median",
+                        f"value {figure.value} < {ratio} × median {median}"))
+        return findings
+
+    # ----- target_missed
+
+    def _targets(self) -> list[Finding]:
+        by_doc: dict[str, list[Any]] = defaultdict(list)
+        for figure in self.figures:
+            by_doc[figure.doc].append(figure)
+        findings = []
+        for plan in self.documents.values():
+            target_year = _target_year(plan)
+            if target_year is None or not plan.org:
+                continue
+            for result in self.documents.values():
+                if result.doc == plan.doc or result.org != plan.org or _reviewed_year(result) != target_year:
+                    continue
+                findings.extend(_missed(plan, result, by_doc[plan.doc], by_doc[result.doc]))
+        return findings
+
+
+def _rate_key(metric: str) -> str | None:
+    """The named rate a metric ends with and the two characters before it (`疫苗接种率`, `森林覆盖率`), to
+    compare like with like across reports; None for bare 率, 比重, 占比, 比例 (too general to compare)."""
+    text = _KEY_DROP.sub("", metric)
+    for word in _longest_first(_words()["share_rate"]):
+        if word in ("率", "比例", "比重", "占比"):
+            continue
+        if text.endswith(word):
+            return text[-len(word) - 2:]
+    return None
+
+
+def _target_year(document: Any) -> int | None:
+    if document.kind in ("plan", "report") and document.year:
+        return document.year
+    return None
+
+
+def _reviewed_year(document: Any) -> int | None:
+    if not document.year:
+        return None
+    if document.kind == "summary":
+        return document.year
+    if document.kind == "report":
+        return document.year - 1
+    return None
+
+
+def _same_metric(a: str | None, b: str | None) -> bool:
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    return len(short) >= 3 and long_.endswith(short)
+
+
+def _missed(plan: Any, result: Any, planned: list[Any], achieved: list[Any]) -> list[Finding]:
+    findings = []
+    for target in planned:
+        if target.modality != "target" or target.value_max is not None or target.unit is None:
+            continue
+        matches = [f for f in achieved if f.modality == "achieved" and f.unit == target.unit
+                   and f.value_max is None and _same_metric(f.metric, target.metric)]
+        if len({float(f.value) for f in matches}) != 1:
+            continue
+        done = matches[0]
+        goal, value = float(target.value), float(done.value)
+        tolerance = 0.05 if target.qualifier == "about" else 0.0
+        if target.qualifier == "under":
+            missed = value > goal * (1 + tolerance) and done.qualifier != "under"
+        else:
+            missed = value < goal * (1 - tolerance) and done.qualifier not in ("over",)
+        if not missed:
+            continue
+        findings.append(Finding(
+            done.file, done.line, done.doc, "target_missed", "warning",
+            f"{result.org}: {done.metric} {done.text} falls short of the target {target.text} set in "
+            f"{plan.doc} line {target.line}", done.start, done.end, (figure_id(done), figure_id(target)),
+            "target.achieved_below_target", f"achieved {done.value} vs target {target.value} ({target.qualifier})"))
+    return findings
+
+
+# --------------------------------------------------------------------------- MinHash
+
+
+@functools.cache
+def _permutations() -> tuple[Any, Any]:
+    import numpy as np
+
+    count = int(params()["duplicate.permutations"])
+    rng = np.random.default_rng(20240229)
+    return (rng.integers(1, (1 << 31) - 1, size=count, dtype=np.uint64),
+            rng.integers(0, (1 << 31) - 1, size=count, dtype=np.uint64))
+
+
+def _minhash(text: str) -> Any:
+    """The MinHash signature of a text's character shingles (stable across runs and processes)."""
+    import numpy as np
+
+    size = int(params()["duplicate.shingle"])
+    shingles = {text[i:i + size] for i in range(max(1, len(text) - size + 1))}
+    hashes = np.fromiter((zlib.crc32(s.encode("utf-8")) for s in shingles), dtype=np.uint64, count=len(shingles))
+    a, b = _permutations()
+    prime = np.uint64((1 << 31) - 1)
+    return ((np.outer(hashes & np.uint64(0x7FFFFFFF), a) + b) % prime).min(axis=0)
+
+
+def body_line_texts(activities: Iterable[Any]) -> dict[tuple[str, int], str]:
+    """Each body line's raw text rebuilt from its activities (sentences with raw offsets)."""
+    pieces: dict[tuple[str, int], list[tuple[int, str]]] = defaultdict(list)
+    for activity in activities:
+        pieces[(activity.doc, activity.line)].append((activity.start, activity.text))
+    out = {}
+    for key, items in pieces.items():
+        text = ""
+        for start, piece in sorted(items):
+            if start > len(text):
+                text += " " * (start - len(text))
+            text = text[:start] + piece
+        out[key] = text
+    return out
+
+
+# --------------------------------------------------------------------------- API
+
+
+def sort_findings(findings: Iterable[Finding], doc_order: Sequence[str] = ()) -> list[Finding]:
+    """Findings grouped by document (in ``doc_order``, then by name), most severe first, then by place."""
+    rank = {doc: i for i, doc in enumerate(doc_order)}
+    return sorted(findings, key=lambda f: (rank.get(f.doc, len(rank)), f.file, f.doc or "",
+                                           SEVERITIES.index(f.severity), f.line or 0, f.start or 0, f.check))
+
+
+def audit(extractions: Iterable[Any]) -> list[Finding]:
+    """Every finding over the given extractions: their per-file findings and the cross-document ones."""
+    corpus = CorpusAudit()
+    findings: list[Finding] = []
+    for extraction in extractions:
+        corpus.add(extraction)
+        findings.extend(f for f in extraction.findings if f.check not in CORPUS_CHECKS)
+    findings.extend(corpus.finish())
+    return sort_findings(findings, list(corpus.documents))
+
+
+def with_corpus_findings(extractions: Iterable[Any]) -> Iterator[Any]:
+    """Pass extractions through unchanged, except that the last one also carries the cross-document findings.
+
+    This is how ``reportminer extract`` writes them at the end of a run without holding every file: the
+    findings records name their own file and document.
+    """
+    corpus = CorpusAudit()
+    previous = None
+    for extraction in extractions:
+        corpus.add(extraction)
+        if previous is not None:
+            yield previous
+        previous = extraction
+    if previous is not None:
+        extra = corpus.finish()
+        yield replace(previous, findings=tuple(previous.findings) + tuple(extra)) if extra else previous
+
+
+def profile_records(extractions: Iterable[Any], findings: Iterable[Finding] | None = None) -> list[Profile]:
+    """One ``Profile`` per document; ``findings`` (default: each extraction's own) count the gaps and faults."""
+    extractions = list(extractions)
+    if findings is None:
+        findings = [f for e in extractions for f in e.findings]
+    by_doc: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        by_doc[finding.doc].append(finding)
+    round_min = params()["profile.round_min"]
+    out = []
+    for extraction in extractions:
+        figures_by_doc: dict[str, list[Any]] = defaultdict(list)
+        for figure in extraction.figures:
+            figures_by_doc[figure.doc].append(figure)
+        for document in extraction.documents:
+            figures = figures_by_doc[document.doc]
+            count = len(figures)
+            own = by_doc[document.doc]
+
+            def share(predicate) -> float | None:
+                return round(sum(1 for f in figures if predicate(f)) / count, 3) if count else None
+
+            out.append(Profile(
+                file=document.file, doc=document.doc, title=document.title, kind=document.kind, org=document.org,
+                year=document.year, figures=count,
+                round_share=share(lambda f: float(f.value) >= round_min and float(f.value) % 10 == 0),
+                over_share=share(lambda f: f.qualifier == "over"),
+                about_share=share(lambda f: f.qualifier == "about"),
+                placeholders=sum(1 for f in own if f.check == "placeholder" and f.severity == "warning"),
+                masked=sum(1 for f in own if f.check == "placeholder" and f.severity == "info"),
+                errors=sum(1 for f in own if f.severity == "error"),
+                warnings=sum(1 for f in own if f.severity == "warning"),
+            ))
+    return out
+
+
+def profiles(extractions: Iterable[Any], findings: Iterable[Finding] | None = None):
+    """The figure profile of every document as a pandas DataFrame (one row per document)."""
+    import pandas as pd
+
+    records = profile_records(extractions, findings)
+    columns = [f.name for f in fields(Profile)]
+    return pd.DataFrame([r.to_dict() for r in records], columns=columns)
