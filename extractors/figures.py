@@ -32,6 +32,9 @@ _SEPARATED_QUALIFIERS = (("至少", "over"), ("不少于", "over"), ("不低于"
 _CLAUSE_BREAK = regex.compile(r"[,，。;；:：!！?？()（）]")
 _SENTENCE_BREAK = regex.compile(r"[。;；!！?？]")
 _NUMERAL_ONLY = regex.compile(rf"[{_CN}]+")
+# Two neighbouring digits make an approximate span: 两三个 (2–3), 二三十 (20–30).
+_APPROXIMATE = regex.compile(r"([一二两三四五六七八九])([一二两三四五六七八九])([十百千万]?)")
+_SCALED = regex.compile(r"\d[万亿]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,11 +118,19 @@ def _candidate_pattern() -> regex.Pattern:
 
 
 @functools.cache
-def _excluded_pattern() -> regex.Pattern:
-    """Names and slogans with numerals (idioms.txt) and spans that are never figures (non_figures.tsv)."""
-    patterns = [row["pattern"] for row in data_table("non_figures.tsv")]
-    idioms = _alternation(data_words("idioms.txt"))
-    return regex.compile("|".join([f"(?:{idioms})"] + [f"(?:{p})" for p in patterns]))
+def _excluded_patterns() -> tuple[regex.Pattern, ...]:
+    """Names and slogans with numerals (idioms.txt) and spans that are never figures (non_figures.tsv).
+
+    Kept as separate patterns: one alternation of them all defeats the regex engine's literal
+    optimisations and runs several times slower than the patterns one by one.
+    """
+    idioms = regex.compile(_alternation(data_words("idioms.txt")))
+    return (idioms,) + tuple(regex.compile(row["pattern"]) for row in data_table("non_figures.tsv"))
+
+
+def _excluded_spans(text: str) -> list[tuple[int, int]]:
+    """Every span of a line that no figure may overlap."""
+    return [m.span() for pattern in _excluded_patterns() for m in pattern.finditer(text)]
 
 
 @functools.cache
@@ -158,7 +169,7 @@ def _read(number: str) -> tuple[Decimal, Decimal | None, str | None]:
         whole, _, fraction = number.partition("点")
         digits = "".join(str(DIGITS[ch]) for ch in fraction)
         return parse_number(whole) + Decimal("0." + digits), None, None
-    approx = regex.fullmatch(r"([一二两三四五六七八九])([一二两三四五六七八九])([十百千万]?)", number)
+    approx = _APPROXIMATE.fullmatch(number)
     if approx and DIGITS[approx.group(1)] < DIGITS[approx.group(2)]:
         scale = parse_number(approx.group(3)) if approx.group(3) else Decimal(1)
         return DIGITS[approx.group(1)] * scale, DIGITS[approx.group(2)] * scale, None
@@ -170,7 +181,7 @@ def _acceptable(match: regex.Match, text: str, unit: _Unit | None) -> bool:
     number = match.group("num")
     percent = number.startswith("百分之")
     if unit is None and not percent:
-        return bool(regex.search(r"\d[万亿]", number))
+        return bool(_SCALED.search(number))
     if unit is not None and unit.dimension == "other" and unit.canonical in ("岁", "周岁"):
         return False
     chinese = bool(_NUMERAL_ONLY.fullmatch(number)) or number == "半"
@@ -322,14 +333,12 @@ def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
     text = line.text
     if not any(ch.isdigit() or ch in CHINESE_NUMERAL_CHARS or ch == "上" for ch in text):
         return []
-    excluded = [m.span() for m in _excluded_pattern().finditer(text)]
+    excluded: list[tuple[int, int]] | None = None
     units = _units()
     found: list[dict] = []
     floor = skip_to
     for match in _candidate_pattern().finditer(text, skip_to):
         num_start, num_end = match.start("num"), match.end()
-        if any(start < num_end and num_start < end for start, end in excluded):
-            continue
         if num_start > 0 and text[num_start - 1] in "第篇" or text[num_start - 1:num_start].isdigit():
             continue
         written_unit = match.group("unit") or match.group("unit1")
@@ -337,6 +346,10 @@ def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
             written_unit = (written_unit or "") + match.group("unit_tail")
         unit = units.get(written_unit) if written_unit else None
         if not _acceptable(match, text, unit):
+            continue
+        if excluded is None:
+            excluded = _excluded_spans(text)
+        if any(start < num_end and num_start < end for start, end in excluded):
             continue
         try:
             value, value_max, implied = _read(match.group("num"))
