@@ -3,7 +3,8 @@
 All sentences of a document and the titles of its headings are classified in one batch by the shipped
 model (``nlp.classify.shipped_model``); the keyword scorer stands in only when no model ships. Heading
 context: a sentence that is not confidently an activity of its own (top probability below the model's
-threshold, or `general`) takes the class of its nearest heading that is confident (innermost first, the
+threshold, or `general`) takes the activity the other sentences of its paragraph report, else the class
+of its nearest heading that is confident (innermost first, the
 line's own heading excluded), at half that heading's confidence; a confident `general` heading stops the
 search (its lines stay `general`: 存在的问题, 下一步打算 …).
 """
@@ -93,6 +94,21 @@ def classify_batch(texts: list[str]) -> list[tuple[str, float, bool]]:
     return out
 
 
+def _paragraph_classes(pending: list[tuple], results: list[tuple[str, float, bool]]) -> dict[int, tuple[str, float]]:
+    """For each line, the activity its confident sentences report (summed confidence), if any.
+
+    The class with the largest summed confidence wins; it is reported with its best sentence's confidence.
+    A sentence of a paragraph that has no activity of its own (an opening clause, a result, a
+    comment) belongs to the activity the rest of the paragraph reports.
+    """
+    scores: dict[int, dict[str, list[float]]] = {}
+    for (line, *_), (category, confidence, confident) in zip(pending, results):
+        if confident and category != FALLBACK:
+            scores.setdefault(line.number, {}).setdefault(category, []).append(confidence)
+    best = {number: max(per_line.items(), key=lambda item: sum(item[1])) for number, per_line in scores.items()}
+    return {number: (category, max(confidences)) for number, (category, confidences) in best.items()}
+
+
 def find_activities(document, under: dict[int, tuple]) -> list[Activity]:
     """Split every body line of a document into activities and classify them in one batch with heading context."""
     by_number = {line.number: line for line in document.lines}
@@ -109,9 +125,14 @@ def find_activities(document, under: dict[int, tuple]) -> list[Activity]:
     results = classify_batch(list(titles.values()) + [line.text[start:end] for line, start, end, _, _ in pending])
     heading_result = dict(zip(titles, results))
 
+    sentence_results = results[len(titles):]
+    paragraph = _paragraph_classes(pending, sentence_results)
     activities: list[Activity] = []
-    for (line, start, end, headings, context), (category, confidence, confident) in zip(pending, results[len(titles):]):
-        if not confident or category == FALLBACK:
+    for (line, start, end, headings, context), (category, confidence, confident) in zip(pending, sentence_results):
+        if (not confident or category == FALLBACK) and line.number in paragraph:
+            category, p_confidence = paragraph[line.number]
+            confidence = round(p_confidence * CONTEXT_DISCOUNT, 3)
+        elif not confident or category == FALLBACK:
             for heading in reversed(context):
                 h_category, h_confidence, h_confident = heading_result[heading.line]
                 if h_confident:
