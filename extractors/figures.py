@@ -153,6 +153,7 @@ def _trim_patterns() -> dict[str, regex.Pattern]:
         "lead": regex.compile(rf"^(?:{_alternation(words['lead'])})+"),
         "verb": regex.compile(rf"^(?:{_alternation(words['verb'])})(?=\p{{Han}}{{2}})"),
         "verb_word": regex.compile(_alternation(words["verb"])),
+        "change": regex.compile(rf"(?:{_alternation(words['change'])})+$"),
         "tail": regex.compile(rf"(?:{_alternation(words['tail'])})+$"),
     }
 
@@ -260,7 +261,9 @@ def _noun_phrase_after(text: str, end: int) -> str:
         tokens = tokens[1:]
     taken: list[str] = []
     for word, tag in tokens:
-        if tag in _NOUNISH:
+        if word[0] in _PREPOSITION_CHARS or not regex.match(r"\p{Han}", word):
+            break
+        if tag in _NOUNISH or tag == "zg":
             taken.append(word)
         elif not taken and tag.startswith("v"):
             taken.append(word)
@@ -274,8 +277,12 @@ def _noun_phrase_after(text: str, end: int) -> str:
 
 def _trimmed_clause(text: str, match: regex.Match, floor: int) -> str:
     """The clause before the figure without lead adverbials, light verbs and linking tails."""
+    return _trimmed_clause_text(_clause_before(text, match.start(), floor).strip())
+
+
+def _trimmed_clause_text(phrase: str) -> str:
+    """A phrase without lead adverbials, light verbs and linking tails (applied until nothing changes)."""
     trims = _trim_patterns()
-    phrase = _clause_before(text, match.start(), floor).strip()
     previous = None
     while phrase != previous:
         previous = phrase
@@ -286,24 +293,36 @@ def _trimmed_clause(text: str, match: regex.Match, floor: int) -> str:
     return phrase
 
 
+# A word opening with one of these starts a new phrase even when jieba tags it a noun (被区 in 被区…命名).
+_PREPOSITION_CHARS = frozenset("被对向在由为把将给从")
+_ADVERBIAL_TAGS = frozenset({"t", "d", "f", "s", "m", "q", "r", "p", "c", "ad"})
+
+
 def _metric(text: str, match: regex.Match, floor: int) -> str | None:
     """The shortest phrase of the clause that names what is counted.
 
-    Before the number when a noun phrase stands there (`接种各类疫苗21000人次`); after it when the clause
-    before ends in a verb that takes the counted thing as object (`动用3台车`, `组建了四支队伍`); a long
-    phrase is cut back to its last noun phrase with jieba's tags (`我站管理的范围内孕妇总数` → 孕妇总数).
+    After the number when a noun follows the measure word directly (a classifier counts the noun after
+    it: `8个社区卫生服务站`, `动用3台车`) or when the clause before holds only a verb or an adverbial
+    (`每月一次定期来到社区`); else the noun phrase before the number (`接种各类疫苗21000人次`), a long
+    phrase cut back to its last noun phrase with jieba's tags (`我站管理的范围内孕妇总数` → 孕妇总数).
     """
     trims = _trim_patterns()
     phrase = _trimmed_clause(text, match, floor)
+    change = trims["change"].search(phrase)
+    if change and change.start() >= 2:
+        phrase = _trimmed_clause_text(phrase[:change.start()])  # 地区生产总值增长6.5%: GDP is what changed
     tokens = _metric_tokens(phrase)
     after = _noun_phrase_after(text, match.end())
-    if tokens and tokens[-1][1].startswith("v") and after and _metric_tokens(after)[0][1] in _NOUNISH:
+    after_is_noun = bool(after) and _metric_tokens(after)[0][1] in (_NOUNISH - {"vn"}) | {"zg"} and regex.match(
+        r"\p{Han}", text[match.end():match.end() + 1])
+    if after_is_noun:
+        return after
+    weak = not tokens or tokens[-1][1] in _ADVERBIAL_TAGS or (tokens[-1][1].startswith("v") and tokens[-1][1] != "vn")
+    if weak and after:
         return after
     if len(phrase) > 8:
         phrase = _noun_phrase_before(tokens, trims["verb_word"]) or after or phrase[-8:]
-    if len(phrase) < 2:
-        phrase = after or phrase
-    return phrase or None
+    return phrase or after or None
 
 
 def _modality(kind: str, text: str, match: regex.Match, section_titles: str, metric: str | None) -> str:
