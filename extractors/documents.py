@@ -273,11 +273,16 @@ def _doc_record(raw: RawText, number: int, title_line: Line | None, body: tuple[
     )
 
 
+_BODY_KIND = ((regex.compile(r"(?:计划|打算|安排|要点|思路)(?:如下|是)|工作计划|明年(?:工作)?(?:的)?主要"), "plan"),
+              (regex.compile(r"人民代表大会|各位代表"), "report"))
+
+
 def _kind_from_body(body: tuple[Line, ...]) -> str:
-    """The kind of an untitled document from the kind words of its opening lines (summary by default)."""
-    for line in body[:_OPENING_LINES]:
-        kind = kind_of(line.text)
-        if kind:
+    """The kind of an untitled document from its opening lines: a plan or a government report says so;
+    anything else reporting on work done (总结如下, 汇报如下) is a summary."""
+    opening = "".join(line.text for line in body[:_OPENING_LINES])
+    for pattern, kind in _BODY_KIND:
+        if pattern.search(opening):
             return kind
     return "summary"
 
