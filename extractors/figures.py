@@ -338,7 +338,8 @@ def _modality(kind: str, text: str, match: regex.Match, section_titles: str, met
 
     if cued("sentence", "achieved", sentence) or cued("clause", "achieved", clause):
         return "achieved"
-    if kind == "plan" or cued("sentence", "target", sentence) or cued("section", "target", section_titles):
+    if kind == "plan" or cued("sentence", "target", sentence) or cued("clause", "target", clause) or (
+            cued("section", "target", section_titles) and not cued("section", "achieved", section_titles)):
         return "target"
     if cued("clause", "context", clause) or cued("metric", "context", metric or "") or cued(
             "sentence", "context", sentence):
