@@ -408,6 +408,14 @@ def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
     return found
 
 
+_TITLE_YEAR = regex.compile(r"(20\d\d)年")
+
+
+def _looks_ahead(titles: str, year: int | None) -> bool:
+    """Tell whether a heading is about the document's own year or later, as a report's plan part is."""
+    return year is not None and any(int(y) >= year for y in _TITLE_YEAR.findall(titles)) and "回顾" not in titles
+
+
 def find_figures(document, under: dict[int, tuple], activities=()) -> list[Figure]:
     """Figures of every body line of a document, with the line's category from its activities."""
     categories = _line_categories(activities)
@@ -418,6 +426,8 @@ def find_figures(document, under: dict[int, tuple], activities=()) -> list[Figur
         if headings and headings[-1].line == line.number:
             skip = len(match_marker(line.text)[1])
         titles = " ".join(heading.title for heading in headings)
+        if _looks_ahead(titles, document.record.year):
+            titles += " 计划"  # a heading naming the report's own year or later (2023年工作安排) plans ahead
         for fields in figures_in_line(line, document.kind, titles, skip):
             del fields["_end"]
             figures.append(Figure(file=document.file, line=line.number, doc=document.id,

@@ -2,7 +2,8 @@
 
 What changes: Traditional characters (when the file is Traditional), full-width ASCII and the ideographic
 space, the percent variants ``％ ﹪``, full-width punctuation that has an ASCII twin (``，：；（）``), scraper
-debris inside Chinese words (a stray ``'`` ``.`` or backtick between two Han characters), leading and
+debris inside Chinese words (a stray ``'`` ``.`` or backtick between two Han characters), Markdown
+emphasis and heading marks (``**``, ``## ``) of reports kept as Markdown, leading and
 trailing white space and runs of white space. Everything later works on ``Line.text``; records report
 ``Line.number`` and raw offsets from ``Line.raw_span``.
 """
@@ -19,7 +20,7 @@ _FULLWIDTH.update({0x3000: 0x20, 0xFE6A: ord("%"), 0x00A0: 0x20, 0x2002: 0x20, 0
 
 # Characters removed from the normalised text: white space at either end, the second and later
 # characters of a white-space run, and debris between two Han characters.
-_DROP = regex.compile(r"^\s+|\s+$|(?<=\s)\s+|(?<=\p{Han})(?<![一二三四五六七八九十])['.`](?=\p{Han})")
+_DROP = regex.compile(r"^\s*#{1,6}\s+|\*\*|^\s+|\s+$|(?<=\s)\s+|(?<=\p{Han})(?<![一二三四五六七八九十])['.`](?=\p{Han})")
 # Space-like characters folded before the drops are found; everything else is folded after, so that a
 # full-width `．` (deliberate punctuation) is never taken for scraper debris.
 _SPACES = {0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x2009: 0x20, 0x09: 0x20}
