@@ -101,8 +101,24 @@ def kind_of(title: str) -> str | None:
     return best[1] if best else None
 
 
+# A title field of a page's front matter (`title: 常德市政府工作报告（…）`), and the dash that joins a title
+# to its subtitle (`政府工作报告——2026年2月4日在…会议上`).
+_TITLE_FIELD = regex.compile(r"^(?:title|标题)\s*[:：]\s*")
+_SUBTITLE = regex.compile(r"\s*(?:——|--|—)")
+
+
+def title_span(text: str) -> tuple[int, int]:
+    """The span of the title proper in a title line: without a `title:` field name or a `——` subtitle."""
+    field = _TITLE_FIELD.match(text)
+    start = field.end() if field else 0
+    dash = _SUBTITLE.search(text, start + 2)
+    return start, dash.start() if dash else len(text)
+
+
 def is_title(text: str) -> bool:
     """Tell whether a normalised line reads as a report title."""
+    start, end = title_span(text)
+    text = text[start:end].replace(" ", "")
     if not text or len(text) > TITLE_MAX_CHARS or _SENTENCE_PUNCT.search(text):
         return False
     if text.endswith((":", "：")) or match_marker(text) is not None:
@@ -154,7 +170,7 @@ def _year(title: str | None, lines: tuple[Line, ...]) -> int | None:
 def _org_suffixes() -> regex.Pattern:
     """One pattern: a candidate proper name followed by an organisation suffix (data: organisations.tsv)."""
     suffixes = sorted((row["suffix"] for row in data_table("organisations.tsv")), key=len, reverse=True)
-    return regex.compile("(" + "|".join(map(regex.escape, suffixes)) + ")")
+    return regex.compile("((?:" + "|".join(map(regex.escape, suffixes)) + ")+)")  # 梧桐街道社区卫生服务中心: a chain
 
 
 @functools.cache
@@ -164,7 +180,7 @@ def _name_stopwords() -> frozenset[str]:
 
 
 # Words that may stand between a clause boundary and a name: `根据高新区…`, `目前,财源街道…`.
-_LEAD_IN = regex.compile(r"^(?:根据|按照|依照|在|对|由|为|与|和|向|从|经|据|配合|协助|联合|目前|现在|今年|去年|现任|担任|作为|我是|本人)")
+_LEAD_IN = regex.compile(r"^(?:年度|年|根据|按照|依照|在|对|由|为|与|和|向|从|经|据|配合|协助|联合|目前|现在|今年|去年|现任|担任|作为|我是|本人)")
 # Tags of words that cannot be part of a proper name: verbs, adverbs, pronouns, particles, idioms …
 _NOT_NAME_TAGS = frozenset({"v", "vn", "vd", "d", "p", "c", "r", "u", "uj", "ul", "uz", "ud", "ug", "uv",
                             "ad", "t", "i", "l", "f", "y", "e", "o", "z", "zg", "x"})
@@ -192,34 +208,70 @@ def _proper_name(prefix: str) -> str | None:
     parts = set(words) | {w for word in words if len(word) > 3 for w in segmenter.backend.cut_for_search(word)}
     for part in parts:
         tag = segmenter.tag(part)[0][1]
-        if tag in _NOT_NAME_TAGS or (tag == "m" and (len(name) < 3 or regex.search(r"\d", part))):
+        numeral = tag == "m" and regex.match(r"[\d一二两三四五六七八九十百千万几数]", part)
+        if tag in _NOT_NAME_TAGS or (numeral and (len(name) < 3 or regex.search(r"\d", part))):
             return None
     return name
 
 
-_SENTENCE_START = regex.compile(r"(?:^|[。;；!！?？])\s*$")
+MIN_ORG_SCORE = 2
+# A prefecture-level city is the document's place when it has at least this share of the city mentions:
+# a provincial report names many cities, none of them its own.
+MIN_PLACE_SHARE = 0.5
+_SENTENCE_START = regex.compile(r"(?:^|[。;；!！?？,，:：])\s*$")
 
 
-def _organisation(title: str | None, lines: tuple[Line, ...]) -> str | None:
+Segment = tuple[Line, int, str]  # a line, the offset of the text in it, and the normalised text
+
+
+def _segments(title_line: Line | None, lines: tuple[Line, ...]) -> list[Segment]:
+    """The title proper (when there is one) and every body line, for the searches below."""
+    out: list[Segment] = []
+    if title_line:
+        start, end = title_span(title_line.text)
+        out.append((title_line, start, title_line.text[start:end]))
+    return out + [(line, 0, line.text) for line in lines]
+
+
+def _strip_region(name: str) -> str:
+    """An organisation's own name without a province or prefecture-level city written before it."""
+    prefecture, _ = _places()
+    found = regex.match(rf"(?:\p{{Han}}{{2,8}}?[省区])?(?:{prefecture.pattern})", name)
+    return name[found.end():] if found and len(name) - found.end() >= 2 else name
+
+
+def _organisation(segments: list[Segment], has_title: bool) -> str | None:
     """The reporting organisation as written: the proper-named organisation the text most speaks as.
 
-    A candidate scores one per mention and three more when it opens a sentence (the subject of the
-    report); the earliest wins a tie. A masked name (`XX社区`) means the organisation is withheld.
+    A candidate scores one per mention and three more when it opens a sentence or clause or stands in
+    the title (the subject of the report); the earliest wins a tie. One passing mention is not enough:
+    an organisation named once inside a sentence is one the report speaks of, not as. A masked name
+    (`XX社区`) means the organisation is withheld. The name is quoted from the raw line (Traditional
+    stays Traditional), without a province or city written before it.
     """
     pattern = _org_suffixes()
-    texts = ([title] if title else []) + [line.text for line in lines]
     scores: dict[str, int] = {}
-    for text in texts:
+    quoted: dict[str, str] = {}
+    for index, (line, offset, text) in enumerate(segments):
         for match in pattern.finditer(text):
             start = match.start()
             if _MASK.search(text[max(0, start - 4):start]):
                 return None
             name = _proper_name(text[max(0, start - 12):start])
             if name:
-                org = name + match.group(1)
-                opens = bool(_SENTENCE_START.search(text[:start - len(name)]))
+                org = _strip_region(name) + match.group(1)
+                opens = bool(_SENTENCE_START.search(text[:start - len(name)])) or (has_title and index == 0)
                 scores[org] = scores.get(org, 0) + 1 + 3 * opens
-    return max(scores, key=scores.get) if scores else None
+                quoted.setdefault(org, line.raw_slice(offset + match.end() - len(org), offset + match.end()))
+    best = max(scores, key=scores.get) if scores else None
+    return quoted[best] if best and scores[best] >= MIN_ORG_SCORE else None
+
+
+@functools.cache
+def _provinces() -> regex.Pattern:
+    """Provincial-level names (a report of a province has no place of its own)."""
+    names = [row["name"] for row in data_table("places.tsv") if row["level"] == "province"]
+    return regex.compile("|".join(map(regex.escape, sorted(names, key=len, reverse=True))))
 
 
 @functools.cache
@@ -227,46 +279,63 @@ def _places() -> tuple[regex.Pattern, regex.Pattern]:
     """Patterns of prefecture-level places (and municipalities), and of lower-level place names."""
     names = [row["name"] for row in data_table("places.tsv") if row["level"] in ("prefecture", "municipality")]
     prefecture = regex.compile("|".join(map(regex.escape, sorted(names, key=len, reverse=True))))
-    lower = regex.compile(r"(自治县|县|(?<!社)区|集镇|镇|乡|旗)(?!\p{Han}{0,1}(?:委|政府|长))")
+    lower = regex.compile(r"(自治县|县|(?<!社)区|集镇|镇|乡(?![村镇土亲下])|旗)(?!\p{Han}{0,1}(?:委|政府|长))")
     return prefecture, lower
 
 
-def _place(org: str | None, title: str | None, lines: tuple[Line, ...]) -> str | None:
-    """The prefecture-level city named for the organisation, else the most specific place name given."""
+def _place(org: str | None, segments: list[Segment], has_title: bool) -> str | None:
+    """The prefecture-level city named for the organisation, else the most specific place name given.
+
+    Names are matched in normalised text and quoted from the raw line."""
     prefecture, lower = _places()
-    texts = ([title] if title else []) + [line.text for line in lines]
-    for text in texts:
-        found = prefecture.search(text)
-        if found:
-            return found.group()
+    if has_title and _provinces().search(segments[0][2]) and not prefecture.search(segments[0][2]):
+        return None  # a provincial report: a province alone is not a place
+    cities: dict[str, int] = {}
+    quoted: dict[str, str] = {}
+    for line, offset, text in segments:
+        for found in prefecture.finditer(text):
+            cities[found.group()] = cities.get(found.group(), 0) + 1
+            quoted.setdefault(found.group(), line.raw_slice(offset + found.start(), offset + found.end()))
+    if cities:
+        best = max(cities, key=cities.get)
+        if cities[best] / sum(cities.values()) >= MIN_PLACE_SHARE:
+            return quoted[best]
+        return None
     in_org = regex.match(r"\p{Han}{2,}?(?:自治县|县|(?<!社)区|集镇|镇|乡|旗)(?=\p{Han}{2})", org or "")
     if in_org:
         return in_org.group()
     counts: dict[str, int] = {}
-    for text in texts:
+    for index, (line, offset, text) in enumerate(segments):
         for match in lower.finditer(text):
             name = _proper_name(text[max(0, match.start() - 12):match.start(1)])
             if name:
-                counts[name + match.group(1)] = counts.get(name + match.group(1), 0) + 1
-    return max(counts, key=counts.get) if counts else None
+                place = name + match.group(1)
+                counts[place] = counts.get(place, 0) + (2 if has_title and index == 0 else 1)
+                quoted.setdefault(place, line.raw_slice(offset + match.end(1) - len(place), offset + match.end(1)))
+    best = max(counts, key=counts.get) if counts else None
+    return quoted[best] if best and counts[best] >= 2 else None
 
 
 def _doc_record(raw: RawText, number: int, title_line: Line | None, body: tuple[Line, ...]) -> DocumentRecord:
     """Read a document's fields from its title line and body."""
     stem = PurePath(raw.path).stem if raw.path != "-" else "stdin"
-    title = title_line.raw.strip() if title_line else None
-    title_text = title_line.text if title_line else None
+    title = title_text = None
+    if title_line:
+        start, end = title_span(title_line.text)
+        title = title_line.raw_slice(start, end).strip()
+        title_text = title_line.text[start:end]
     kind = (kind_of(title_text) if title_text else None) or _kind_from_body(body)
-    org = _organisation(title_text, body)
+    segments = _segments(title_line, body)
+    org = _organisation(segments, title_line is not None)
     return DocumentRecord(
         file=raw.path,
         line=title_line.number if title_line else (body[0].number if body else 1),
         doc=f"{stem}#{number}",
         title=title,
         kind=kind,
-        year=_year(title_text, body),
+        year=_year(title_text, ((title_line,) if title_line else ()) + body),
         org=org,
-        place=_place(org, title_text, body),
+        place=_place(org, segments, title_line is not None),
         encoding=raw.encoding,
         format=raw.format,
         body_lines=len(body),

@@ -62,7 +62,8 @@ def check_records(extraction: Extraction, raw: RawText) -> None:
         line = raw.lines[section.line - 1]
         assert 0 <= section.start <= section.end <= len(line), section
         assert line[section.start:section.end] == section.title, section
-        assert section.marker and line.lstrip().startswith(section.marker), section
+        # the marker opens the line, after indentation and any Markdown emphasis or heading mark
+        assert section.marker and line.lstrip(" \t\u3000*#").startswith(section.marker), section
         assert section.level >= 1, section
 
 
