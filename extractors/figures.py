@@ -347,6 +347,17 @@ def _modality(kind: str, text: str, match: regex.Match, section_titles: str, met
     return "achieved"
 
 
+def _as_written(line: Line, metric: str | None, match: regex.Match) -> str | None:
+    """The metric quoted from the raw line (Traditional stays Traditional), found nearest the figure."""
+    if not metric:
+        return metric
+    text = line.text
+    position = text.rfind(metric, 0, match.start())
+    if position < 0:
+        position = text.find(metric, match.end())
+    return line.raw_slice(position, position + len(metric)) if position >= 0 else metric
+
+
 def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
                     skip_to: int = 0) -> list[dict]:
     """Every figure of one normalised line as field dicts (offsets into the raw line)."""
@@ -387,7 +398,7 @@ def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
         if match.group("before") is None and text[start:start + 1] == " ":
             start += 1
         raw_start, raw_end = line.raw_span(start, end)
-        metric = _metric(text, match, floor)
+        metric = _as_written(line, _metric(text, match, floor), match)
         modality = _modality(kind, text, match, section_titles, metric)
         if modality == "achieved" and found and found[-1]["modality"] == "context" and not _SENTENCE_BREAK.search(
                 text, found[-1]["_end"], start) and not _cues()[("sentence", "achieved")].search(
