@@ -1,16 +1,39 @@
-"""Write extracted records as tables: SQLite (default), JSON Lines, CSV or Parquet, streamed file by file."""
+"""Write extracted records as tables: SQLite (default), JSON Lines, CSV or Parquet, streamed file by file.
+
+SQLite is incremental: every input file is written in one transaction (its earlier rows deleted, its new
+rows inserted, its row in the ``files`` table — path, SHA-256 of the bytes, status — updated), so a run
+killed at any point leaves a consistent database, and the next run skips the files whose hash it already
+holds. The findings of the cross-document checks (audit.CORPUS_CHECKS) are replaced as a whole, in one
+transaction with the ``meta`` row that records which files they were computed over. ``views`` are run at
+``close``: SQL text (``CREATE VIEW …``) or functions of the connection (``views.create_views``).
+
+JSON Lines, CSV and Parquet are not incremental: a run rewrites the folder's table files. Parquet is
+written one row group at a time (``row_group_rows``), never holding a whole table; a Parquet "file" may
+also be a folder of partitions (``figures.parquet/part-000000.parquet`` …, as ``--engine dask`` writes
+them), which ``pyarrow.parquet.read_table`` and ``pandas.read_parquet`` read the same way.
+"""
 from __future__ import annotations
 
 import csv
+import dataclasses
+import functools
+import hashlib
 import json
 import os
+import re
+import shutil
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..nlp.errors import ReportminerError
+from .records import Record
 
 FORMATS = ("sqlite", "jsonl", "csv", "parquet")
+RECORD_TABLES = ("documents", "sections", "figures", "activities", "findings", "errors")
+FILES_TABLE = "files"
+FILE_COLUMNS = ("path", "sha256", "status", "chars", "documents", "figures")
+SUFFIX = {"jsonl": "jsonl", "csv": "csv", "parquet": "parquet"}
 
 
 class OutputError(ReportminerError):
@@ -25,59 +48,313 @@ def _fits(value: Any) -> Any:
     return float(value) if isinstance(value, int) and not -_INT64_MAX <= value <= _INT64_MAX else value
 
 
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """The fields of a record class whose ``to_dict`` is Record's own (else None: call its ``to_dict``)."""
+    if dataclasses.is_dataclass(cls) and getattr(cls, "to_dict", None) is Record.to_dict:
+        return tuple(f.name for f in dataclasses.fields(cls))
+    return None
+
+
 def _rows(records: Iterable[Any]) -> list[dict[str, Any]]:
-    rows = (record if isinstance(record, dict) else record.to_dict() for record in records)
-    return [{key: _fits(value) for key, value in row.items()} for row in rows]
+    """Records (dataclasses or dicts) as plain dicts: tuples become lists, oversized ints floats (as
+    ``Record.to_dict`` does, with the field names looked up once per class)."""
+    out = []
+    for record in records:
+        if isinstance(record, dict):
+            out.append({key: _fits(value) for key, value in record.items()})
+            continue
+        names = _field_names(type(record))
+        if names is None:
+            out.append({key: _fits(value) for key, value in record.to_dict().items()})
+            continue
+        row = {}
+        for name in names:
+            value = getattr(record, name)
+            row[name] = list(value) if type(value) is tuple else _fits(value)
+        out.append(row)
+    return out
+
+
+@functools.cache
+def record_types() -> dict[str, type]:
+    """The record class of every table ``extract`` writes (their fields are the columns)."""
+    from .activities import Activity
+    from .audit import Finding
+    from .documents import DocumentRecord
+    from .figures import Figure
+    from .pipeline import ErrorRecord
+    from .sections import Section
+
+    return {"documents": DocumentRecord, "sections": Section, "figures": Figure, "activities": Activity,
+            "findings": Finding, "errors": ErrorRecord}
+
+
+def columns_of(table: str) -> list[str]:
+    """The columns of a table, in record field order."""
+    if table == FILES_TABLE:
+        return list(FILE_COLUMNS)
+    return [f.name for f in dataclasses.fields(record_types()[table])]
+
+
+def _arrow_type(annotation: Any):
+    import pyarrow as pa
+
+    words = set(re.findall(r"\w+", annotation if isinstance(annotation, str) else repr(annotation)))
+    if words & {"tuple", "list"}:
+        return pa.list_(pa.int64() if "int" in words and "str" not in words else pa.string())
+    if "float" in words:
+        return pa.float64()
+    if "bool" in words:
+        return pa.bool_()
+    if "int" in words:
+        return pa.int64()
+    return pa.string()
+
+
+@functools.cache
+def arrow_schema(table: str):
+    """The Arrow schema of a table, from its record class, so that every batch and partition agrees."""
+    import pyarrow as pa
+
+    if table == FILES_TABLE:
+        return pa.schema([("path", pa.string()), ("sha256", pa.string()), ("status", pa.string()),
+                          ("chars", pa.int64()), ("documents", pa.int64()), ("figures", pa.int64())])
+    return pa.schema([(f.name, _arrow_type(f.type)) for f in dataclasses.fields(record_types()[table])])
+
+
+def write_parquet(path: str | os.PathLike, table: str, rows: list[dict[str, Any]]) -> None:
+    """Write one Parquet file of rows with the table's fixed schema (a dask partition, for example)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pylist(rows, schema=arrow_schema(table)), path)
+
+
+def file_row(extraction: Any) -> dict[str, Any]:
+    """The ``files`` table row of one Extraction."""
+    return {"path": extraction.file, "sha256": extraction.sha256 or None,
+            "status": "error" if extraction.errors else "ok", "chars": extraction.chars,
+            "documents": len(extraction.documents), "figures": len(extraction.figures)}
 
 
 class Writer:
-    """Accept tables of records batch by batch and write them; ``close`` finishes the output."""
+    """Accept tables of records batch by batch and write them; ``close`` finishes the output.
 
-    def __init__(self, out: str | os.PathLike, fmt: str) -> None:
+    ``views``: run at ``close`` on SQLite outputs, after every write, in order: SQL text (a string may hold
+    several statements, e.g. ``DROP VIEW IF EXISTS v; CREATE VIEW v AS SELECT …``) or a function called
+    with the ``sqlite3.Connection`` (autocommit mode). More can be added with ``add_view``; they are
+    ignored for the folder formats.
+    """
+
+    def __init__(self, out: str | os.PathLike, fmt: str,
+                 views: Iterable[str | Callable[[sqlite3.Connection], Any]] | None = None,
+                 row_group_rows: int = 50_000) -> None:
         if fmt not in FORMATS:
             raise OutputError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
         self.out = Path(out)
         self.fmt = fmt
+        if views is None:  # SQLite gets the dashboard views (extractors/views.py) unless told otherwise
+            from .views import create_views
+
+            views = [create_views]
+        self.views: list[str | Callable[[sqlite3.Connection], Any]] = list(views)
+        self.row_group_rows = row_group_rows
         self.counts: dict[str, int] = {}
         self._files: dict[str, Any] = {}
         self._csv: dict[str, csv.DictWriter] = {}
-        self._parquet: dict[str, list[dict[str, Any]]] = {}
+        self._parquet: dict[str, Any] = {}  # table → pyarrow.parquet.ParquetWriter
+        self._pending: dict[str, list[dict[str, Any]]] = {}  # Parquet rows not yet in a row group
         self._db: sqlite3.Connection | None = None
         self._columns: dict[str, list[str]] = {}
         if fmt == "sqlite":
+            if self.out.is_dir():
+                raise OutputError(f"{self.out}: is a folder; --format sqlite writes one database file")
             self.out.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.out)
+            self._db = sqlite3.connect(self.out, isolation_level=None, timeout=30)  # transactions are explicit
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._setup()
+            except sqlite3.DatabaseError as error:
+                self._db.close()
+                raise OutputError(f"{self.out}: not a database reportminer can write ({error})") from error
         else:
             if self.out.exists() and not self.out.is_dir():
                 raise OutputError(f"{self.out}: --format {fmt} writes one file per table into a folder")
-            self.out.mkdir(parents=True, exist_ok=True)
             if fmt == "parquet":
                 try:
                     import pyarrow  # noqa: F401
                 except ImportError as error:
                     raise OutputError("--format parquet needs the optional extra: pip install 'reportminer[parquet]'") from error
+            self.out.mkdir(parents=True, exist_ok=True)
+            self.clear_folder()
+
+    # ----------------------------------------------------------------- set-up
+
+    def clear_folder(self) -> None:
+        """Remove this format's table files from the output folder: a run rewrites them all."""
+        suffix = SUFFIX[self.fmt]
+        for table in (*RECORD_TABLES, FILES_TABLE):
+            path = self.out / f"{table}.{suffix}"
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+
+    def _setup(self) -> None:
+        """Create the tables, their ``file`` indexes, ``files`` and ``meta`` (existing ones are kept)."""
+        db = self._db
+        assert db is not None
+        db.execute("BEGIN")
+        for table in RECORD_TABLES:
+            self._ensure_table(table, columns_of(table))
+            db.execute(f'CREATE INDEX IF NOT EXISTS "{table}_file" ON "{table}" ("file")')
+        db.execute(f'CREATE TABLE IF NOT EXISTS "{FILES_TABLE}" (path TEXT PRIMARY KEY, sha256 TEXT, status TEXT, '
+                   'chars INTEGER, documents INTEGER, figures INTEGER)')
+        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        db.execute("COMMIT")
+
+    def _ensure_table(self, table: str, columns: Sequence[str]) -> list[str]:
+        """Create a table or add the columns it lacks; return its columns."""
+        assert self._db is not None
+        existing = [row[1] for row in self._db.execute(f'PRAGMA table_info("{table}")')]
+        if not existing:
+            self._db.execute(f'CREATE TABLE "{table}" ({", ".join(_quote(c) for c in columns)})')
+            existing = list(columns)
+        for column in columns:
+            if column not in existing:
+                self._db.execute(f'ALTER TABLE "{table}" ADD COLUMN {_quote(column)}')
+                existing.append(column)
+        self._columns[table] = existing
+        return existing
+
+    def add_view(self, view: str | Callable[[sqlite3.Connection], Any]) -> None:
+        """Run this SQL (or call this function with the connection) at ``close``; SQLite only."""
+        self.views.append(view)
+
+    # ----------------------------------------------------------------- incremental state (SQLite)
+
+    @property
+    def incremental(self) -> bool:
+        """Whether this output keeps earlier runs (SQLite) rather than being rewritten (folders)."""
+        return self._db is not None
+
+    def known(self, path: str) -> str | None:
+        """The SHA-256 recorded for a file extracted without error, or None (SQLite only)."""
+        if self._db is None:
+            return None
+        row = self._db.execute(f'SELECT sha256 FROM "{FILES_TABLE}" WHERE path = ? AND status = ?',
+                               (path, "ok")).fetchone()
+        return row[0] if row else None
+
+    def file_paths(self) -> Iterator[str]:
+        """Every file recorded in the database, in the order it was first written."""
+        assert self._db is not None
+        for (path,) in self._db.execute(f'SELECT path FROM "{FILES_TABLE}" ORDER BY rowid'):
+            yield path
+
+    def corpus_state(self) -> str:
+        """A digest of the files table (paths in order, hashes, status): what corpus findings depend on."""
+        assert self._db is not None
+        digest = hashlib.sha256()
+        for row in self._db.execute(f'SELECT path, sha256, status FROM "{FILES_TABLE}" ORDER BY rowid'):
+            digest.update(json.dumps(row, ensure_ascii=False).encode("utf-8"))
+        return digest.hexdigest()
+
+    def meta(self, key: str) -> str | None:
+        assert self._db is not None
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def file_rows(self, path: str, tables: Iterable[str] = RECORD_TABLES) -> dict[str, list[dict[str, Any]]]:
+        """The stored rows of one file, table by table, in the order they were written (SQLite only)."""
+        assert self._db is not None
+        out = {}
+        for table in tables:
+            cursor = self._db.execute(f'SELECT * FROM "{table}" WHERE file = ? ORDER BY rowid', (path,))
+            names = [column[0] for column in cursor.description]
+            out[table] = [dict(zip(names, row)) for row in cursor]
+        return out
+
+    # ----------------------------------------------------------------- writing
+
+    def write_extraction(self, extraction: Any) -> None:
+        """Write one file's records; on SQLite, replace its earlier rows and its ``files`` row in one transaction."""
+        tables = extraction.tables()
+        if self._db is None:
+            self.write(tables)
+            self.write({FILES_TABLE: [file_row(extraction)]})
+            return
+        batch = {name: _rows(records) for name, records in tables.items()}
+        row = file_row(extraction)
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            self._forget([extraction.file])
+            for name, rows in batch.items():
+                self._sqlite(name, rows)
+            db.execute(f'INSERT INTO "{FILES_TABLE}" ({", ".join(FILE_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?) '
+                       "ON CONFLICT(path) DO UPDATE SET sha256 = excluded.sha256, status = excluded.status, "
+                       "chars = excluded.chars, documents = excluded.documents, figures = excluded.figures",
+                       tuple(row[c] for c in FILE_COLUMNS))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def write_corpus_findings(self, findings: Iterable[Any], checks: Sequence[str], state: str | None = None) -> None:
+        """Write the cross-document findings; on SQLite, replace every earlier finding of those checks and
+        record ``state`` (see corpus_state) in ``meta`` in the same transaction."""
+        rows = _rows(findings)
+        if self._db is None:
+            self.write({"findings": rows})
+            return
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            marks = ", ".join("?" for _ in checks)
+            db.execute(f'DELETE FROM findings WHERE "check" IN ({marks})', tuple(checks))
+            self._sqlite("findings", rows)
+            if state is not None:
+                db.execute("INSERT INTO meta (key, value) VALUES ('corpus_audit', ?) "
+                           "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (state,))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
 
     def write(self, tables: dict[str, Iterable[Any]]) -> None:
-        """Write one batch (usually one file's records); for SQLite, in one transaction."""
+        """Write one batch of records by table; on SQLite in one transaction that first deletes the earlier
+        rows of every file the batch names (the lower-level form of ``write_extraction``)."""
         if self._db is not None:
             batch = {name: _rows(records) for name, records in tables.items()}
             files = {row["file"] for rows in batch.values() for row in rows if "file" in row}
-            with self._db:
-                self._forget(files)
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._forget(sorted(files))
                 for name, rows in batch.items():
                     self._sqlite(name, rows)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
             return
         for name, records in tables.items():
             rows = _rows(records)
-            self.counts[name] = self.counts.get(name, 0) + len(rows)
+            if name != FILES_TABLE:
+                self.counts[name] = self.counts.get(name, 0) + len(rows)
             if self.fmt == "jsonl":
-                handle = self._open(name, "jsonl")
-                for row in rows:
-                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                if rows:
+                    handle = self._open(name, "jsonl")
+                    handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
             elif self.fmt == "csv":
                 self._csv_rows(name, rows)
-            else:
-                self._parquet.setdefault(name, []).extend(rows)
+            elif rows:
+                pending = self._pending.setdefault(name, [])
+                pending.extend(rows)
+                if len(pending) >= self.row_group_rows:
+                    self._flush_parquet(name)
 
     def _open(self, name: str, suffix: str):
         if name not in self._files:
@@ -92,14 +369,34 @@ class Writer:
             self._csv[name].writeheader()
         self._csv[name].writerows(rows)
 
-    def _forget(self, files: set[str]) -> None:
+    def _flush_parquet(self, name: str) -> None:
+        """Write the pending rows of one table as a row group (the file is opened on the first)."""
+        rows = self._pending.pop(name, None)
+        if not rows:
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = arrow_schema(name) if name in (*RECORD_TABLES, FILES_TABLE) else None
+        table = pa.Table.from_pylist(rows, schema=schema)
+        if name not in self._parquet:
+            self._parquet[name] = pq.ParquetWriter(self.out / f"{name}.parquet", table.schema)
+        self._parquet[name].write_table(table)
+
+    def _forget(self, files: Iterable[str]) -> None:
         """Delete earlier rows of these files, so that extracting a file again replaces it."""
         assert self._db is not None
+        files = list(files)
+        if not files:
+            return
         tables = [row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        marks = ", ".join("?" for _ in files)
         for table in tables:
-            columns = {row[1] for row in self._db.execute(f'PRAGMA table_info("{table}")')}
-            if "file" in columns and files:
-                marks = ", ".join("?" for _ in files)
+            if table == FILES_TABLE:
+                continue
+            if table not in self._columns:
+                self._columns[table] = [row[1] for row in self._db.execute(f'PRAGMA table_info("{table}")')]
+            if "file" in self._columns[table]:
                 self._db.execute(f'DELETE FROM "{table}" WHERE file IN ({marks})', tuple(files))
 
     def _sqlite(self, name: str, rows: list[dict[str, Any]]) -> None:
@@ -107,30 +404,48 @@ class Writer:
         if not rows:
             return
         assert self._db is not None
-        columns = self._columns.get(name)
-        if columns is None:
-            columns = list(rows[0])
-            self._db.execute(f'CREATE TABLE IF NOT EXISTS "{name}" ({", ".join(f"{c!r}" for c in columns)})'.replace("'", '"'))
-            self._columns[name] = columns
+        columns = list(rows[0])
+        if not set(columns) <= set(self._columns.get(name, ())):
+            self._ensure_table(name, columns)
         placeholders = ", ".join("?" for _ in columns)
         self._db.executemany(
-            f'INSERT INTO "{name}" VALUES ({placeholders})',
+            f'INSERT INTO "{name}" ({", ".join(_quote(c) for c in columns)}) VALUES ({placeholders})',
             [tuple(_sql_value(row.get(column)) for column in columns) for row in rows],
         )
 
     def close(self) -> None:
-        """Flush and close every output file (Parquet tables are written here)."""
+        """Flush and close every output file; on SQLite, run the views and leave one database file."""
         for handle in self._files.values():
             handle.close()
-        if self._parquet:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            for name, rows in self._parquet.items():
-                if rows:
-                    pq.write_table(pa.Table.from_pylist(rows), self.out / f"{name}.parquet")
+        self._files.clear()
+        for name in list(self._pending):
+            self._flush_parquet(name)
+        for writer in self._parquet.values():
+            writer.close()
+        self._parquet.clear()
         if self._db is not None:
+            for view in self.views:
+                if callable(view):
+                    view(self._db)
+                else:
+                    self._db.executescript(view)
+            try:  # fold the WAL back in, leaving one file to copy; not possible while others read it
+                self._db.execute("PRAGMA busy_timeout = 0")
+                self._db.execute("PRAGMA journal_mode=DELETE")
+            except sqlite3.OperationalError:
+                pass
             self._db.close()
+            self._db = None
+
+    def __enter__(self) -> "Writer":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _sql_value(value: Any) -> Any:

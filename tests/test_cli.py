@@ -361,3 +361,23 @@ def test_benchmark_refuses_an_unknown_stage():
 
     result = CliRunner().invoke(benchmark_command, ["--stages", "pkuseg"])
     assert result.exit_code == 2 and "pkuseg" in result.output
+
+
+def test_an_internal_error_in_one_file_is_reported_and_the_batch_goes_on(tmp_path, monkeypatch):
+    """A bug hit by one file becomes an error record naming it; the other files are still extracted."""
+    from reportminer.extractors import pipeline
+
+    good, bad = tmp_path / "good.txt", tmp_path / "bad.txt"
+    good.write_text("一、健康教育\n全年举办健康讲座12场。\n", encoding="utf-8")
+    bad.write_text("触发错误的报告\n", encoding="utf-8")
+    real = pipeline.extract_raw
+
+    def failing(raw, sha256=""):
+        if raw.path.endswith("bad.txt"):
+            raise ZeroDivisionError("boom")
+        return real(raw, sha256)
+
+    monkeypatch.setattr(pipeline, "extract_raw", failing)
+    results = {Path(e.file).name: e for e in map(pipeline.extract_file, [str(good), str(bad)])}
+    assert results["good.txt"].figures and not results["good.txt"].errors
+    assert "internal error" in results["bad.txt"].errors[0].message and "bad.txt" in results["bad.txt"].errors[0].message
