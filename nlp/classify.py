@@ -484,12 +484,11 @@ class LinearActivityModel:
                     continue
                 if prepared is None:
                     prepared = prepare(text)
-                vocabulary = branch.vocabulary
-                known = sorted((vocabulary[term], count) for term, count
-                               in collections.Counter(analyze(branch.kind, prepared, branch.max_n)).items()
-                               if term in vocabulary)
-                columns.extend(offset + index for index, _ in known)
-                counts.extend(float(count) for _, count in known)
+                lookup = branch.vocabulary.get
+                indexes = [lookup(term) for term in analyze(branch.kind, prepared, branch.max_n)]
+                known = sorted(collections.Counter(index for index in indexes if index is not None).items())
+                columns.extend([offset + index for index, _ in known])
+                counts.extend([float(count) for _, count in known])
                 segments.append(len(known))
             indptr.append(len(columns))
         columns_array = np.array(columns, dtype=np.int64)
