@@ -160,12 +160,13 @@ def prepare(text: str) -> str:
 # Analyzers (plain functions: the numpy predictor calls the very same ones)
 # ---------------------------------------------------------------------------------------------------------
 
+_SPACES = regex.compile(r"\s+")
 _SKIP_TOKEN = regex.compile(r"^[\s\p{P}\p{S}]*$")
 
 
 def char_ngrams(text: str, min_n: int = 1, max_n: int = 3) -> list[str]:
     """Character n-grams of prepared text (white space dropped, punctuation kept as context)."""
-    text = regex.sub(r"\s+", "", text)
+    text = _SPACES.sub("", text)
     return [text[i:i + n] for n in range(min_n, max_n + 1) for i in range(len(text) - n + 1)]
 
 
