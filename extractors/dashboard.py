@@ -21,6 +21,7 @@ from typing import Any
 from ..nlp.errors import ReportminerError
 from .compare import Corpus, group_of, long_values
 from .indicators import by_id, indicator_of
+from .sources import SourceLines
 
 SOURCE_WINDOW = 40  # characters of the source line shown on each side of a finding's span
 
@@ -38,37 +39,6 @@ def plotly_js() -> str:
 
 
 # --------------------------------------------------------------------------- data
-
-
-class _Sources:
-    """Raw source lines: the file re-read when it is there, else the lines the records keep."""
-
-    def __init__(self, corpus: Corpus) -> None:
-        from .audit import body_line_texts
-
-        self._files: dict[str, tuple[str, ...] | None] = {}
-        self._kept: dict[tuple[str, int], str] = {}
-        for extraction in corpus.extractions:
-            for (_, number), text in body_line_texts(extraction.activities).items():
-                self._kept[(extraction.file, number)] = text
-            for document in extraction.documents:
-                if document.title:
-                    self._kept.setdefault((extraction.file, document.line), document.title)
-
-    def line(self, file: str, number: int | None) -> str | None:
-        from ..nlp.reading import read_path
-
-        if number is None:
-            return None
-        if file not in self._files:
-            try:
-                self._files[file] = read_path(file).lines
-            except (ReportminerError, OSError):
-                self._files[file] = None
-        lines = self._files[file]
-        if lines is not None and 0 < number <= len(lines):
-            return lines[number - 1]
-        return self._kept.get((file, number))
 
 
 def _excerpt(raw: str | None, start: int | None, end: int | None) -> dict[str, str]:
@@ -148,7 +118,7 @@ def _findings(corpus: Corpus, by: str, index: dict[str, int]) -> list[dict[str, 
     line_votes: dict[tuple[str, int], Counter] = defaultdict(Counter)
     for activity in corpus.activities:
         line_votes[(activity.doc, activity.line)][activity.category] += 1
-    sources = _Sources(corpus)
+    sources = SourceLines(corpus.extractions)
     out = []
     for finding in corpus.findings:
         document = documents.get((finding.file, finding.doc))

@@ -5,15 +5,15 @@ import csv
 import json
 import sys
 from collections import defaultdict
-from typing import Any, Iterable, TextIO
+from typing import Any, TextIO
 
 import click
 
 from ..extractors.audit import SEVERITIES, Finding, audit, profile_records
 from ..extractors.pipeline import default_jobs, extract_paths
+from ..extractors.sources import SourceLines
 from ..extractors.stored import is_sqlite, read_sqlite
 from ..nlp.errors import ReportminerError
-from ..nlp.reading import read_path
 
 EPILOG = """\b
 Examples:
@@ -97,35 +97,6 @@ def _write_rows(rows: list[dict[str, Any]], fmt: str, out: str | None, profile: 
             handle.close()
 
 
-class _Sources:
-    """Raw source lines for display: the file re-read when it is there, else the lines the records keep."""
-
-    def __init__(self, extractions: Iterable[Any]) -> None:
-        from ..extractors.audit import body_line_texts
-
-        self._files: dict[str, tuple[str, ...] | None] = {}
-        self._kept: dict[tuple[str, int], str] = {}
-        for extraction in extractions:
-            for (doc, number), text in body_line_texts(extraction.activities).items():
-                self._kept[(extraction.file, number)] = text
-            for document in extraction.documents:
-                if document.title:
-                    self._kept.setdefault((extraction.file, document.line), document.title)
-
-    def line(self, file: str, number: int | None) -> str | None:
-        if number is None:
-            return None
-        if file not in self._files:
-            try:
-                self._files[file] = read_path(file).lines
-            except (ReportminerError, OSError):
-                self._files[file] = None
-        lines = self._files[file]
-        if lines is not None and 0 < number <= len(lines):
-            return lines[number - 1]
-        return self._kept.get((file, number))
-
-
 def mark_span(raw: str, start: int | None, end: int | None, underline: bool = False) -> str:
     """The part of a raw line around a span, the span marked with 【】 (or an ANSI underline)."""
     if start is None or end is None:
@@ -141,7 +112,7 @@ def mark_span(raw: str, start: int | None, end: int | None, underline: bool = Fa
 
 def _print_text(findings: list[Finding], extractions: list[Any], handle: TextIO, underline: bool) -> None:
     titles = {d.doc: d for e in extractions for d in e.documents}
-    sources = _Sources(extractions)
+    sources = SourceLines(extractions)
     grouped: dict[tuple[str, str | None], list[Finding]] = defaultdict(list)
     for finding in findings:
         grouped[(finding.file, finding.doc)].append(finding)

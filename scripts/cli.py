@@ -9,7 +9,7 @@ import click
 from ..extractors.output import FORMATS, Writer
 from ..extractors.pipeline import ENGINES, default_jobs, extract_raw, iter_files, run_extract
 from ..nlp.errors import ReportminerError
-from ..nlp.reading import iter_inputs, read_bytes, read_path
+from ..nlp.reading import read_bytes, read_path
 
 EPILOG_EXTRACT = """\b
 Examples:
