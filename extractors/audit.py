@@ -701,23 +701,24 @@ class CorpusAudit:
         bands = int(p["duplicate.bands"])
         rows = int(p["duplicate.permutations"]) // bands
         threshold = p["duplicate.jaccard"]
-        buckets: dict[tuple[int, bytes], list[int]] = defaultdict(list)
-        for index, line in enumerate(self.lines):
-            for band in range(bands):
-                buckets[(band, line.signature[band * rows:(band + 1) * rows].tobytes())].append(index)
-        pairs: dict[int, dict[int, float]] = defaultdict(dict)  # later line → earlier line → similarity
+        pairs: dict[int, dict[int, float]] = {}  # later line → earlier line → similarity
         cap = int(p["duplicate.bucket_cap"])
-        for members in buckets.values():
-            if len(members) < 2:
-                continue
-            for i, a in enumerate(members[:cap]):  # a boilerplate line in many reports: pair with the first few
-                for b in members[i + 1:]:
-                    first, second = min(a, b), max(a, b)
-                    if self.lines[first].doc == self.lines[second].doc or first in pairs[second]:
-                        continue
-                    similarity = float((self.lines[first].signature == self.lines[second].signature).mean())
-                    if similarity >= threshold:
-                        pairs[second][first] = similarity
+        for band in range(bands):  # one band at a time, integer keys: memory stays one dict of ints per band
+            buckets: dict[int, list[int]] = defaultdict(list)
+            for index, line in enumerate(self.lines):
+                buckets[hash(line.signature[band * rows:(band + 1) * rows].tobytes())].append(index)
+            for members in buckets.values():
+                if len(members) < 2:
+                    continue
+                for i, a in enumerate(members[:cap]):  # a boilerplate line in many reports: pair with the first few
+                    for b in members[i + 1:]:
+                        first, second = min(a, b), max(a, b)
+                        if self.lines[first].doc == self.lines[second].doc or first in pairs.get(second, ()):
+                            continue
+                        similarity = float((self.lines[first].signature == self.lines[second].signature).mean())
+                        if similarity >= threshold:
+                            pairs.setdefault(second, {})[first] = similarity
+            del buckets
         findings = []
         reported: set[tuple[str, int]] = set()
         for later, earlier in sorted(pairs.items()):
@@ -913,7 +914,8 @@ def _minhash(text: str) -> Any:
     hashes = np.fromiter((zlib.crc32(s.encode("utf-8")) for s in shingles), dtype=np.uint64, count=len(shingles))
     a, b = _permutations()
     prime = np.uint64((1 << 31) - 1)
-    return ((np.outer(hashes & np.uint64(0x7FFFFFFF), a) + b) % prime).min(axis=0)
+    # values are below 2**31: kept as uint32, half the memory of the uint64 arithmetic
+    return ((np.outer(hashes & np.uint64(0x7FFFFFFF), a) + b) % prime).min(axis=0).astype(np.uint32)
 
 
 def body_line_texts(activities: Iterable[Any]) -> dict[tuple[str, int], str]:
