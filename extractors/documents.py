@@ -23,7 +23,8 @@ _NUMBERED = regex.compile(r"(?:篇|范文|之)?\s*[(（]?(?:\d{1,3}|[一二三�
 _COLLECTION = regex.compile(r"\d+篇|[一二三四五六七八九十]+篇|篇目|大全|精选|范文$|合集")
 _YEAR = regex.compile(r"(?<!\d)((?:19|20)\d\d)(?:\s*年|\s*年度)?")
 _MASKED_YEAR = regex.compile(r"(?:20|19)?[xX×_＿]{2,}\s*年|20[xX×_＿]{1,2}\s*年|_+年")
-_SESSION_YEAR = regex.compile(r"((?:19|20)\d\d)年\d{1,2}月\d{1,2}日.{0,80}(?:人民代表大会|人代会)")
+_SESSION_YEAR = regex.compile(
+    r"((?:19|20)\d\d)年[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日.{0,80}(?:人民代表大会|人代会)")
 _MASK = regex.compile(r"[xX×＊*_＿□○]{2,}|某")
 _HAN_RUN = regex.compile(r"\p{Han}+$")
 _OPENING_LINES = 3
@@ -153,7 +154,7 @@ def _year(title: str | None, lines: tuple[Line, ...]) -> int | None:
         if found:
             return int(found.group(1))
     for line in lines[:8]:
-        session = _SESSION_YEAR.search(line.text)
+        session = _SESSION_YEAR.search(_digits(line.text))
         if session:
             return int(session.group(1))
     for line in lines[:_OPENING_LINES]:
@@ -180,7 +181,7 @@ def _name_stopwords() -> frozenset[str]:
 
 
 # Words that may stand between a clause boundary and a name: `根据高新区…`, `目前,财源街道…`.
-_LEAD_IN = regex.compile(r"^(?:年度|年|根据|按照|依照|在|对|由|为|与|和|向|从|经|据|配合|协助|联合|目前|现在|今年|去年|现任|担任|作为|我是|本人)")
+_LEAD_IN = regex.compile(r"^(?:年度|年|根据|按照|依照|在|对|由|为|与|和|向|从|经|据|配合|协助|联合|目前|现在|今年|去年|现任|担任|作为|我是|本人)+")
 # Tags of words that cannot be part of a proper name: verbs, adverbs, pronouns, particles, idioms …
 _NOT_NAME_TAGS = frozenset({"v", "vn", "vd", "d", "p", "c", "r", "u", "uj", "ul", "uz", "ud", "ug", "uv",
                             "ad", "t", "i", "l", "f", "y", "e", "o", "z", "zg", "x"})
@@ -196,7 +197,7 @@ def _proper_name(prefix: str) -> str | None:
     if not match:
         return None
     name = _LEAD_IN.sub("", match.group(1))
-    if not 2 <= len(name) <= 8 or _MASK.search(name):
+    if not 2 <= len(name) <= 12 or _MASK.search(name):
         return None
     stop = _name_stopwords()
     if any(word in name for word in stop if len(word) > 1) or name[0] in stop:
@@ -215,6 +216,8 @@ def _proper_name(prefix: str) -> str | None:
 
 
 MIN_ORG_SCORE = 2
+# The speaker of a 述职 report names the unit they work in: `现任青石镇卫生院…科长`, `在桂香社区居委会担任主任`.
+_SPEAKER = regex.compile(r"(?:现任|担任|任职于|就职于|本人\d*年?在|我在)$")
 # A prefecture-level city is the document's place when it has at least this share of the city mentions:
 # a provincial report names many cities, none of them its own.
 MIN_PLACE_SHARE = 0.5
@@ -234,10 +237,10 @@ def _segments(title_line: Line | None, lines: tuple[Line, ...]) -> list[Segment]
 
 
 def _strip_region(name: str) -> str:
-    """An organisation's own name without a province or prefecture-level city written before it."""
+    """An organisation's own name without the province, city or county written before it."""
     prefecture, _ = _places()
-    found = regex.match(rf"(?:\p{{Han}}{{2,8}}?[省区])?(?:{prefecture.pattern})", name)
-    return name[found.end():] if found and len(name) - found.end() >= 2 else name
+    found = regex.match(rf"(?:\p{{Han}}{{2,8}}?[省区])?(?:{prefecture.pattern})?(?:\p{{Han}}{{2,4}}?县)?", name)
+    return name[found.end():] if found and found.end() and len(name) - found.end() >= 2 else name
 
 
 def _organisation(segments: list[Segment], has_title: bool) -> str | None:
@@ -260,7 +263,8 @@ def _organisation(segments: list[Segment], has_title: bool) -> str | None:
             name = _proper_name(text[max(0, start - 12):start])
             if name:
                 org = _strip_region(name) + match.group(1)
-                opens = bool(_SENTENCE_START.search(text[:start - len(name)])) or (has_title and index == 0)
+                before = text[:start - len(name)]
+                opens = bool(_SENTENCE_START.search(before) or _SPEAKER.search(before)) or (has_title and index == 0)
                 scores[org] = scores.get(org, 0) + 1 + 3 * opens
                 quoted.setdefault(org, line.raw_slice(offset + match.end() - len(org), offset + match.end()))
     best = max(scores, key=scores.get) if scores else None
