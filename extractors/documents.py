@@ -267,6 +267,8 @@ def _organisation(segments: list[Segment], has_title: bool) -> str | None:
                 opens = bool(_SENTENCE_START.search(before) or _SPEAKER.search(before)) or (has_title and index == 0)
                 scores[org] = scores.get(org, 0) + 1 + 3 * opens
                 quoted.setdefault(org, line.raw_slice(offset + match.end() - len(org), offset + match.end()))
+    if has_title and "政府工作报告" in segments[0][2].replace(" ", ""):
+        scores = {org: score for org, score in scores.items() if org.endswith("政府")}  # the government reports
     best = max(scores, key=scores.get) if scores else None
     return quoted[best] if best and scores[best] >= MIN_ORG_SCORE else None
 
@@ -296,10 +298,13 @@ def _place(org: str | None, segments: list[Segment], has_title: bool) -> str | N
         return None  # a provincial report: a province alone is not a place
     cities: dict[str, int] = {}
     quoted: dict[str, str] = {}
+    provinces = sum(len(_provinces().findall(text)) for _, _, text in segments)
     for line, offset, text in segments:
         for found in prefecture.finditer(text):
             cities[found.group()] = cities.get(found.group(), 0) + 1
             quoted.setdefault(found.group(), line.raw_slice(offset + found.start(), offset + found.end()))
+    if provinces > max(cities.values(), default=0):
+        return None  # the text speaks as a province: a province alone is not a place
     if cities:
         best = max(cities, key=cities.get)
         if cities[best] / sum(cities.values()) >= MIN_PLACE_SHARE:
