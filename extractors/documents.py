@@ -26,7 +26,6 @@ _MASKED_YEAR = regex.compile(r"(?:20|19)?[xX×_＿]{2,}\s*年|20[xX×_＿]{1,2}\
 _SESSION_YEAR = regex.compile(
     r"((?:19|20)\d\d)年[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日.{0,80}(?:人民代表大会|人代会)")
 _MASK = regex.compile(r"[xX×＊*_＿□○]{2,}|某")
-_HAN_RUN = regex.compile(r"\p{Han}+$")
 _OPENING_LINES = 3
 
 

@@ -26,9 +26,6 @@ _NUMBER = rf"(?:百分之[{_CN}\d.点]+|上[百千万]|(?<![每上下前后])半
 _DASH = r"[-—–~～至到]{1,2}"
 # Event counts that a lone 一 may carry: `每月一次`, `至少一场` (一个, 一种, 一批 are articles).
 _ONE_UNITS = frozenset("次场期轮回遍趟名位人台辆套")
-# Qualifiers that govern a number a verb away (`每月至少举办一次` → over, `约有300名` → about).
-_SEPARATED_QUALIFIERS = (("至少", "over"), ("不少于", "over"), ("不低于", "over"), ("最少", "over"),
-                         ("约有", "about"), ("大约有", "about"))
 _CLAUSE_BREAK = regex.compile(r"[,，。;；:：!！?？()（）]")
 _SENTENCE_BREAK = regex.compile(r"[。;；!！?？]")
 _NUMERAL_ONLY = regex.compile(rf"[{_CN}]+")
@@ -78,7 +75,7 @@ def _units() -> dict[str, _Unit]:
 @functools.cache
 def _qualifiers() -> dict[str, dict[str, str]]:
     """Qualifier words by side (before, infix, after) → qualifier (data: qualifiers.tsv)."""
-    sides: dict[str, dict[str, str]] = {"before": {}, "infix": {}, "after": {}}
+    sides: dict[str, dict[str, str]] = {"before": {}, "infix": {}, "after": {}, "separated": {}}
     for row in data_table("qualifiers.tsv"):
         sides[row["side"]][row["word"]] = row["qualifier"]
     return sides
@@ -212,7 +209,7 @@ def _qualifier(match: regex.Match, implied: str | None, text: str) -> str:
     if implied:
         return implied
     window = text[max(0, match.start() - 6):match.start()]
-    for word, qualifier in _SEPARATED_QUALIFIERS:
+    for word, qualifier in _qualifiers()["separated"].items():
         if word in window and not _CLAUSE_BREAK.search(window[window.rfind(word):]):
             return qualifier
     return "exact"
@@ -227,7 +224,6 @@ def _clause_before(text: str, start: int, floor: int) -> str:
 _NOUNISH = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "nw", "vn", "an", "b", "j", "l", "s", "x", "eng"})
 _JOINERS = frozenset({"、", "和", "及", "与", "或", "\"", "“", "”", "《", "》", "\""})
 _DETERMINERS = frozenset({"各类", "各种", "各项", "各级", "相关", "有关"})
-_STOP_TAGS = frozenset({"r", "p", "d", "u", "uj", "ul", "uz", "ud", "ug", "uv", "m", "q", "t", "f", "c", "y", "e"})
 
 
 def _metric_tokens(phrase: str) -> list[tuple[str, str]]:
@@ -325,7 +321,8 @@ def _metric(text: str, match: regex.Match, floor: int) -> str | None:
     return phrase or after or None
 
 
-def _modality(kind: str, text: str, match: regex.Match, section_titles: str, metric: str | None) -> str:
+def _modality(kind: str, text: str, match: regex.Match, section_titles: str, metric: str | None,
+              ahead: bool = False) -> str:
     """achieved / target / context from the document kind and the cue words around the figure."""
     cues = _cues()
     sentence_start = max((m.end() for m in _SENTENCE_BREAK.finditer(text, 0, match.start())), default=0)
@@ -338,7 +335,7 @@ def _modality(kind: str, text: str, match: regex.Match, section_titles: str, met
 
     if cued("sentence", "achieved", sentence) or cued("clause", "achieved", clause):
         return "achieved"
-    if kind == "plan" or cued("sentence", "target", sentence) or cued("clause", "target", clause) or (
+    if kind == "plan" or ahead or cued("sentence", "target", sentence) or cued("clause", "target", clause) or (
             cued("section", "target", section_titles) and not cued("section", "achieved", section_titles)):
         return "target"
     if cued("clause", "context", clause) or cued("metric", "context", metric or "") or cued(
@@ -359,8 +356,11 @@ def _as_written(line: Line, metric: str | None, match: regex.Match) -> str | Non
 
 
 def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
-                    skip_to: int = 0) -> list[dict]:
-    """Every figure of one normalised line as field dicts (offsets into the raw line)."""
+                    skip_to: int = 0, ahead: bool = False) -> list[dict]:
+    """Every figure of one normalised line as field dicts (offsets into the raw line).
+
+    ``ahead``: the line sits in a part that plans ahead (a report's section on its own year or later).
+    """
     text = line.text
     if not any(ch.isdigit() or ch in CHINESE_NUMERAL_CHARS or ch == "上" for ch in text):
         return []
@@ -399,7 +399,7 @@ def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
             start += 1
         raw_start, raw_end = line.raw_span(start, end)
         metric = _as_written(line, _metric(text, match, floor), match)
-        modality = _modality(kind, text, match, section_titles, metric)
+        modality = _modality(kind, text, match, section_titles, metric, ahead)
         if modality == "achieved" and found and found[-1]["modality"] == "context" and not _SENTENCE_BREAK.search(
                 text, found[-1]["_end"], start) and not _cues()[("sentence", "achieved")].search(
                 text, found[-1]["_end"], start):
@@ -437,9 +437,8 @@ def find_figures(document, under: dict[int, tuple], activities=()) -> list[Figur
         if headings and headings[-1].line == line.number:
             skip = len(match_marker(line.text)[1])
         titles = " ".join(heading.title for heading in headings)
-        if _looks_ahead(titles, document.record.year):
-            titles += " 计划"  # a heading naming the report's own year or later (2023年工作安排) plans ahead
-        for fields in figures_in_line(line, document.kind, titles, skip):
+        ahead = _looks_ahead(titles, document.record.year)  # 2023年工作安排 in a 2023 report plans ahead
+        for fields in figures_in_line(line, document.kind, titles, skip, ahead):
             del fields["_end"]
             figures.append(Figure(file=document.file, line=line.number, doc=document.id,
                                   category=categories.get(line.number), section=path_of(headings), **fields))
