@@ -11,6 +11,7 @@ import regex
 from ..nlp.normalise import Line, normalise_line
 from ..nlp.chinese_script import is_traditional
 from ..nlp.reading import RawText
+from ..nlp.patterns import word_alternation
 from ..nlp.resources import data_table, data_words
 from .records import Record
 from .sections import match_marker
@@ -169,8 +170,8 @@ def _year(title: str | None, lines: tuple[Line, ...]) -> int | None:
 @functools.cache
 def _org_suffixes() -> regex.Pattern:
     """One pattern: a candidate proper name followed by an organisation suffix (data: organisations.tsv)."""
-    suffixes = sorted((row["suffix"] for row in data_table("organisations.tsv")), key=len, reverse=True)
-    return regex.compile("((?:" + "|".join(map(regex.escape, suffixes)) + ")+)")  # 梧桐街道社区卫生服务中心: a chain
+    suffixes = [row["suffix"] for row in data_table("organisations.tsv")]
+    return regex.compile("((?:" + word_alternation(suffixes) + ")+)")  # 梧桐街道社区卫生服务中心: a chain
 
 
 @functools.cache
@@ -276,14 +277,14 @@ def _organisation(segments: list[Segment], has_title: bool) -> str | None:
 def _provinces() -> regex.Pattern:
     """Provincial-level names (a report of a province has no place of its own)."""
     names = [row["name"] for row in data_table("places.tsv") if row["level"] == "province"]
-    return regex.compile("|".join(map(regex.escape, sorted(names, key=len, reverse=True))))
+    return regex.compile(word_alternation(names))
 
 
 @functools.cache
 def _places() -> tuple[regex.Pattern, regex.Pattern]:
     """Patterns of prefecture-level places (and municipalities), and of lower-level place names."""
     names = [row["name"] for row in data_table("places.tsv") if row["level"] in ("prefecture", "municipality")]
-    prefecture = regex.compile("|".join(map(regex.escape, sorted(names, key=len, reverse=True))))
+    prefecture = regex.compile(word_alternation(names))
     lower = regex.compile(r"(自治县|县|(?<!社)区|集镇|镇|乡(?![村镇土亲下])|旗)(?!\p{Han}{0,1}(?:委|政府|长))")
     return prefecture, lower
 

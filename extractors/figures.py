@@ -10,12 +10,12 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable
 
 import regex
 
 from ..nlp.normalise import Line
 from ..nlp.numerals import CHINESE_NUMERAL_CHARS, DIGITS, NumeralError, as_number, parse_number
+from ..nlp.patterns import word_alternation
 from ..nlp.resources import data_table, data_words
 from .records import Record
 from .sections import match_marker, path_of
@@ -87,11 +87,6 @@ def _qualifier_guards() -> dict[str, str]:
     return {row["word"]: row["not_after"] for row in data_table("qualifiers.tsv") if row.get("not_after")}
 
 
-def _alternation(words: Iterable[str]) -> str:
-    """A regex alternation of words, longest first."""
-    return "|".join(regex.escape(word) for word in sorted(set(words), key=len, reverse=True))
-
-
 @functools.cache
 def _candidate_pattern() -> regex.Pattern:
     """Number, optional range end, infix qualifier, multiplier and unit, with qualifiers on either side."""
@@ -100,9 +95,9 @@ def _candidate_pattern() -> regex.Pattern:
     before = "|".join(
         (f"(?<![{regex.escape(guards[w])}])" if guards.get(w) else "") + regex.escape(w)
         for w in sorted((w for w in qualifiers["before"] if not w.startswith("上")), key=len, reverse=True))
-    infix = _alternation(qualifiers["infix"])
-    after = _alternation(qualifiers["after"])
-    units = _alternation(_units())
+    infix = word_alternation(qualifiers["infix"])
+    after = word_alternation(qualifiers["after"])
+    units = word_alternation(_units())
     return regex.compile(
         rf"(?P<before>{before})?\s?"
         rf"(?P<num>{_NUMBER})"
@@ -121,7 +116,7 @@ def _excluded_patterns() -> tuple[regex.Pattern, ...]:
     Kept as separate patterns: one alternation of them all defeats the regex engine's literal
     optimisations and runs several times slower than the patterns one by one.
     """
-    idioms = regex.compile(_alternation(data_words("idioms.txt")))
+    idioms = regex.compile(word_alternation(data_words("idioms.txt")))
     return (idioms,) + tuple(regex.compile(row["pattern"]) for row in data_table("non_figures.tsv"))
 
 
@@ -147,11 +142,11 @@ def _trim_patterns() -> dict[str, regex.Pattern]:
     for row in data_table("metric_trim.tsv"):
         words.setdefault(row["where"], []).append(row["word"])
     return {
-        "lead": regex.compile(rf"^(?:{_alternation(words['lead'])})+"),
-        "verb": regex.compile(rf"^(?:{_alternation(words['verb'])})(?=\p{{Han}}{{2}})"),
-        "verb_word": regex.compile(_alternation(words["verb"])),
-        "change": regex.compile(rf"(?:{_alternation(words['change'])})+$"),
-        "tail": regex.compile(rf"(?:{_alternation(words['tail'])})+$"),
+        "lead": regex.compile(rf"^(?:{word_alternation(words['lead'])})+"),
+        "verb": regex.compile(rf"^(?:{word_alternation(words['verb'])})(?=\p{{Han}}{{2}})"),
+        "verb_word": regex.compile(word_alternation(words["verb"])),
+        "change": regex.compile(rf"(?:{word_alternation(words['change'])})+$"),
+        "tail": regex.compile(rf"(?:{word_alternation(words['tail'])})+$"),
     }
 
 
@@ -222,18 +217,21 @@ def _clause_before(text: str, start: int, floor: int) -> str:
 
 
 _NOUNISH = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "nw", "vn", "an", "b", "j", "l", "s", "x", "eng"})
+_MAY_COUNT = regex.compile(rf"[\d{regex.escape(CHINESE_NUMERAL_CHARS)}上]")  # a line without these holds no figure
+_COUNTED_TAGS = (_NOUNISH - {"vn"}) | {"zg"}  # the first word after a measure word that makes it the counted noun
+_HAN = regex.compile(r"\p{Han}")
 _JOINERS = frozenset({"、", "和", "及", "与", "或", "\"", "“", "”", "《", "》", "\""})
 _DETERMINERS = frozenset({"各类", "各种", "各项", "各级", "相关", "有关"})
 
 
-def _metric_tokens(phrase: str) -> list[tuple[str, str]]:
+def _metric_tokens(phrase: str) -> tuple[tuple[str, str], ...]:
     """Words and tags of a phrase (jieba with the domain dictionary)."""
     from ..nlp.segment import default_segmenter
 
-    return default_segmenter().tag(phrase) if phrase else []
+    return tuple(default_segmenter().tag(phrase)) if phrase else ()
 
 
-def _noun_phrase_before(tokens: list[tuple[str, str]], light_verbs: regex.Pattern) -> str:
+def _noun_phrase_before(tokens: tuple[tuple[str, str], ...], light_verbs: regex.Pattern) -> str:
     """Walk back from the number over nouns (and joined nouns), then one content verb: `清理渣土`, `卡、证符合率`."""
     taken: list[str] = []
     index = len(tokens) - 1
@@ -249,26 +247,27 @@ def _noun_phrase_before(tokens: list[tuple[str, str]], light_verbs: regex.Patter
     return "".join(reversed(taken)).strip("、“”\"《》 ") if taken else ""
 
 
-def _noun_phrase_after(text: str, end: int) -> str:
-    """The nouns right after a figure: `4所公立医院对…` → 公立医院, `100余人次参与` → 参与."""
+def _noun_phrase_after(text: str, end: int) -> tuple[str, str | None]:
+    """The nouns right after a figure and the tag of their first word: `4所公立医院对…` → 公立医院,
+    `100余人次参与` → 参与."""
     stop = _CLAUSE_BREAK.search(text, end)
     tokens = _metric_tokens(text[end:stop.start() if stop else len(text)])
     while tokens and (tokens[0][1] in ("uj", "m", "q", "f") or tokens[0][0] in "的之"):
         tokens = tokens[1:]
-    taken: list[str] = []
+    taken: list[tuple[str, str]] = []
     for word, tag in tokens:
-        if word[0] in _PREPOSITION_CHARS or not regex.match(r"\p{Han}", word):
+        if word[0] in _PREPOSITION_CHARS or not _HAN.match(word):
             break
         if tag in _NOUNISH or tag == "zg":
-            taken.append(word)
+            taken.append((word, tag))
         elif not taken and tag.startswith("v"):
-            taken.append(word)
+            taken.append((word, tag))
             if len(tokens) > 1 and tokens[1][1] in _NOUNISH:
                 continue
             break
         else:
             break
-    return "".join(taken)
+    return "".join(word for word, _ in taken), taken[0][1] if taken else None
 
 
 def _trimmed_clause(text: str, match: regex.Match, floor: int) -> str:
@@ -308,9 +307,8 @@ def _metric(text: str, match: regex.Match, floor: int) -> str | None:
     if change and change.start() >= 2:
         phrase = _trimmed_clause_text(phrase[:change.start()])  # 地区生产总值增长6.5%: GDP is what changed
     tokens = _metric_tokens(phrase)
-    after = _noun_phrase_after(text, match.end())
-    after_is_noun = bool(after) and _metric_tokens(after)[0][1] in (_NOUNISH - {"vn"}) | {"zg"} and regex.match(
-        r"\p{Han}", text[match.end():match.end() + 1])
+    after, after_tag = _noun_phrase_after(text, match.end())
+    after_is_noun = bool(after) and after_tag in _COUNTED_TAGS and _HAN.match(text, match.end())
     if after_is_noun:
         return after
     weak = not tokens or tokens[-1][1] in _ADVERBIAL_TAGS or (tokens[-1][1].startswith("v") and tokens[-1][1] != "vn")
@@ -362,7 +360,7 @@ def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
     ``ahead``: the line sits in a part that plans ahead (a report's section on its own year or later).
     """
     text = line.text
-    if not any(ch.isdigit() or ch in CHINESE_NUMERAL_CHARS or ch == "上" for ch in text):
+    if not _MAY_COUNT.search(text):
         return []
     excluded: list[tuple[int, int]] | None = None
     units = _units()

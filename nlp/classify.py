@@ -40,13 +40,11 @@ the seeds and samples, throughput: ``nlp/data/model/README.md``.
 """
 from __future__ import annotations
 
-import collections
 import functools
 import gzip
 import hashlib
 import io
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +52,7 @@ import numpy as np
 import regex
 
 from .normalise import normalise_line
+from .patterns import word_alternation
 from .resources import data_table, data_words
 
 FALLBACK = "general"
@@ -81,14 +80,39 @@ def category_ids() -> tuple[str, ...]:
     return tuple(category.id for category in taxonomy())
 
 
+@functools.cache
+def _keyword_index() -> tuple[regex.Pattern, dict[str, tuple[int, ...]], dict[str, tuple[str, ...]]]:
+    """One alternation of all keywords (longest first), the categories of each keyword, and for each
+    keyword the keywords that are its prefixes (itself included)."""
+    owners: dict[str, list[int]] = {}
+    for position, category in enumerate(taxonomy()):
+        for word in category.keywords:
+            owners.setdefault(word, []).append(position)
+    pattern = regex.compile(word_alternation(owners))
+    prefixes = {word: tuple(other for other in owners if word.startswith(other)) for word in owners}
+    return pattern, {word: tuple(found) for word, found in owners.items()}, prefixes
+
+
+def keyword_row(text: str) -> list[float]:
+    """Keyword score of every category, in taxonomy order (a keyword of n characters found scores n - 1).
+
+    One overlapped scan finds the longest keyword at every position; every keyword found at a position
+    is a prefix of that one, so the prefix table completes the set exactly.
+    """
+    pattern, owners, prefixes = _keyword_index()
+    found: set[str] = set()
+    for match in pattern.finditer(text, overlapped=True):
+        found.update(prefixes[match.group()])
+    row = [0.0] * len(taxonomy())
+    for word in found:
+        for position in owners[word]:
+            row[position] += len(word) - 1
+    return row
+
+
 def keyword_scores(text: str) -> dict[str, float]:
     """Score every category by its keywords found in ``text`` (a keyword of n characters scores n - 1)."""
-    scores: dict[str, float] = {}
-    for category in taxonomy():
-        score = sum(len(word) - 1 for word in category.keywords if word in text)
-        if score:
-            scores[category.id] = float(score)
-    return scores
+    return {cid: score for cid, score in zip(category_ids(), keyword_row(text)) if score}
 
 
 def classify_by_keywords(text: str) -> tuple[str, float]:
@@ -125,9 +149,9 @@ def _mask_pattern() -> regex.Pattern:
     units = sorted({row["word"] for row in data_table("units.tsv") if regex.fullmatch(r"\p{Han}+", row["word"])},
                    key=lambda word: (-len(word), word))
     return regex.compile(
-        "(?P<keep>" + "|".join(map(regex.escape, idioms)) + ")"
+        "(?P<keep>" + word_alternation(idioms) + ")"
         r"|(?P<digits>\d+(?:[.,]\d+)*[万亿]?)"
-        f"|(?P<numeral>[{_CN_NUMERAL}]+(?=[余多来]?(?:" + "|".join(map(regex.escape, units)) + ")))"
+        f"|(?P<numeral>[{_CN_NUMERAL}]+(?=[余多来]?(?:" + word_alternation(units) + ")))"
     )
 
 
@@ -193,8 +217,7 @@ def analyze(kind: str, text: str, max_n: int) -> list[str]:
 
 def keyword_vector(text: str) -> np.ndarray:
     """The keyword scores of a (normalised) text as a vector in taxonomy order, damped by log1p."""
-    scores = keyword_scores(text)
-    return np.array([math.log1p(scores.get(cid, 0.0)) for cid in category_ids()], dtype=np.float64)
+    return np.log1p(np.array(keyword_row(text), dtype=np.float64))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -465,46 +488,80 @@ class LinearActivityModel:
         """idf (text branches) and keyword weights, concatenated in feature order."""
         return np.concatenate([branch.weights for branch in self.branches])
 
+    @functools.cached_property
+    def _char_tables(self) -> dict[str, tuple[tuple[np.ndarray, np.ndarray], ...]]:
+        """Per character branch and n: the sorted packed keys of its n-grams and their feature indexes."""
+        tables = {}
+        for branch in self.branches:
+            if branch.kind != "chars":
+                continue
+            per_n = []
+            for n in range(1, branch.max_n + 1):
+                terms = [(term, index) for term, index in branch.vocabulary.items() if len(term) == n]
+                keys = _pack([term for term, _ in terms], n) if terms else np.zeros(0, dtype=np.uint64)
+                order = np.argsort(keys)
+                per_n.append((keys[order], np.array([index for _, index in terms], dtype=np.int64)[order]))
+            tables[branch.name] = tuple(per_n)
+        return tables
+
+    def _char_terms(self, branch: Branch, prepared: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(row, feature index) of every vocabulary n-gram occurrence in the prepared texts: all texts are
+        packed into one code-point array and each n-gram length is looked up with one searchsorted."""
+        pieces = [_SPACES.sub("", text) for text in prepared]
+        codes = np.frombuffer(_SEPARATOR.join(pieces).encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+        rows = np.repeat(np.arange(len(pieces), dtype=np.int64), [len(piece) + 1 for piece in pieces])
+        found_rows, found_columns = [], []
+        for n, (keys, indexes) in enumerate(self._char_tables[branch.name], start=1):
+            count = len(codes) - n + 1
+            if count <= 0 or not len(keys):
+                continue
+            packed = codes[:count].copy()
+            for k in range(1, n):
+                packed = (packed << np.uint64(_CODE_BITS)) | codes[k:k + count]
+            at = np.minimum(np.searchsorted(keys, packed), len(keys) - 1)
+            hit = keys[at] == packed
+            found_rows.append(rows[:count][hit])
+            found_columns.append(indexes[at[hit]])
+        if not found_rows:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(found_rows), np.concatenate(found_columns)
+
+    @staticmethod
+    def _word_terms(branch: Branch, prepared: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(row, feature index) of every vocabulary word (n-gram) occurrence in the prepared texts."""
+        lookup = branch.vocabulary.get
+        rows, columns = [], []
+        for row, text in enumerate(prepared):
+            for term in analyze(branch.kind, text, branch.max_n):
+                index = lookup(term)
+                if index is not None:
+                    rows.append(row)
+                    columns.append(index)
+        return np.array(rows, dtype=np.int64), np.array(columns, dtype=np.int64)
+
     def sparse_parts(self, texts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The feature matrix as CSR parts (indptr, columns, values), exactly as the training pipeline
         computes it: per text branch sublinear tf × idf, L2-normalised; the keyword branch its damped
-        scores times the weight; columns ascending within a row. One numpy pass for the whole batch."""
-        offsets = self._offsets
-        columns: list[int] = []
-        counts: list[float] = []  # raw term counts (text branches) or final values (keywords)
-        segments: list[int] = []  # length of every (text, text branch) block, in order
-        indptr = [0]
-        for text in texts:
-            prepared = None
-            for offset, branch in zip(offsets, self.branches):
-                if branch.kind == "keywords":
-                    vector = keyword_vector(normalise_text(text)) * branch.weights
-                    for index in np.flatnonzero(vector):
-                        columns.append(offset + int(index))
-                        counts.append(-float(vector[index]))  # negative: already final, see below
-                    continue
-                if prepared is None:
-                    prepared = prepare(text)
-                lookup = branch.vocabulary.get
-                indexes = [lookup(term) for term in analyze(branch.kind, prepared, branch.max_n)]
-                known = sorted(collections.Counter(index for index in indexes if index is not None).items())
-                columns.extend([offset + index for index, _ in known])
-                counts.extend([float(count) for _, count in known])
-                segments.append(len(known))
-            indptr.append(len(columns))
-        columns_array = np.array(columns, dtype=np.int64)
-        values = np.array(counts, dtype=np.float64)
-        text_terms = values > 0  # counts are >= 1; keyword entries were stored negated (scores are > 0)
-        values[~text_terms] = -values[~text_terms]
-        weighted = (np.log(values[text_terms]) + 1.0) * self._weights[columns_array[text_terms]]
-        lengths = np.array(segments, dtype=np.int64)
-        nonempty = lengths > 0
-        if nonempty.any():
-            starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])[nonempty]
-            norms = np.sqrt(np.add.reduceat(weighted * weighted, starts))
-            weighted /= np.repeat(norms, lengths[nonempty])
-        values[text_terms] = weighted
-        return np.array(indptr, dtype=np.int64), columns_array, values
+        scores times the weight; columns ascending within a row. numpy passes over the whole batch."""
+        texts = list(texts)
+        normalised = [normalise_text(text) for text in texts]
+        prepared = [mask_numbers(strip_marker(text)) for text in normalised]
+        all_rows, all_columns, all_values = [], [], []
+        for offset, branch in zip(self._offsets, self.branches):
+            if branch.kind == "keywords":
+                scores = np.log1p(np.array([keyword_row(text) for text in normalised], dtype=np.float64))
+                rows, columns = np.nonzero(scores * branch.weights)
+                values = (scores * branch.weights)[rows, columns]
+            else:
+                terms = self._char_terms if branch.kind == "chars" else self._word_terms
+                rows, columns, values = _tfidf(*terms(branch, prepared), branch.weights)
+            all_rows.append(rows)
+            all_columns.append(columns + offset)
+            all_values.append(values)
+        rows, columns, values = (np.concatenate(parts) for parts in (all_rows, all_columns, all_values))
+        order = np.lexsort((columns, rows))
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(texts)))])
+        return indptr.astype(np.int64), columns[order].astype(np.int64), values[order]
 
     def transform(self, texts):
         """The feature matrix as a scipy CSR matrix (for comparisons with the training pipeline)."""
@@ -627,6 +684,31 @@ class LinearActivityModel:
         return cls(classes=tuple(document["classes"]), branches=branches, coef=coef,
                    intercept=np.array(document["intercept"], dtype=np.float64), beta=float(document["beta"]),
                    threshold=float(document["threshold"]), metadata=document["metadata"])
+
+
+_SEPARATOR = "\x00"  # joins the texts of a batch; no vocabulary term contains it, so no n-gram spans two texts
+_CODE_BITS = 21  # a code point fits in 21 bits, so up to three pack into one uint64 key
+
+
+def _pack(terms: list[str], n: int) -> np.ndarray:
+    """Pack n-character terms into uint64 keys (code points shifted by 21 bits each)."""
+    codes = np.frombuffer("".join(terms).encode("utf-32-le"), dtype="<u4").astype(np.uint64).reshape(-1, n)
+    keys = codes[:, 0].copy()
+    for k in range(1, n):
+        keys = (keys << np.uint64(_CODE_BITS)) | codes[:, k]
+    return keys
+
+
+def _tfidf(rows: np.ndarray, columns: np.ndarray, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Term occurrences (row, column) → distinct (row, column, (1 + log count) × idf, L2-normalised per row)."""
+    if not len(rows):
+        return rows, columns, np.zeros(0, dtype=np.float64)
+    width = np.int64(len(idf))
+    pairs, counts = np.unique(rows * width + columns, return_counts=True)
+    rows, columns = pairs // width, pairs % width
+    values = (np.log(counts) + 1.0) * idf[columns]
+    norms = np.sqrt(np.bincount(rows, weights=values * values))
+    return rows, columns, values / norms[rows]
 
 
 MODEL_DIR = "model"
