@@ -45,6 +45,17 @@ _CLAUSE_BREAK = regex.compile(r"[,，;；:：。!！?？]")
 _SLOT_CLAUSE_BREAK = regex.compile(r"[,，;；。!！?？]")
 _NUMERALISH = set("0123456789.%") | set(CHINESE_NUMERAL_CHARS) | set("余多来几")
 _KEY_DROP = regex.compile(r"[^\p{Han}A-Za-z0-9]+")
+_PERCENT_SIGN = regex.compile(r"%")
+_HAN = regex.compile(r"\p{Han}")
+_CLAUSE_MARK = regex.compile(r"[,，;；:：]")
+_PARTS_CUE = regex.compile(r"其中|分别|含|包括")
+_PARTS_LEAD = regex.compile(r"其中|分别(?:为|是|有|达到|达)?")
+_WRITTEN_SCALE = regex.compile(r"[\d.]+\s*([万亿])")
+_LEADING_NUMBER = regex.compile(r"^\D*?[\d.,]+\s*[万亿]?")
+_LEADING_QUALIFIER = regex.compile(r"^[余多来]")
+_TRAILING_QUALIFIER = regex.compile(r"(?:以上|左右|之多)$")
+_DECIMAL = regex.compile(r"\d+(?:\.(\d+))?")
+_SENTENCE_MARK = regex.compile(r"[。;；!！?？]")
 
 
 # --------------------------------------------------------------------------- records
@@ -193,13 +204,13 @@ def placeholders_in_line(line: Line) -> list[Slot]:
             if end > start and free(start, end):
                 found.append((start, end, rule, severity, text[max(0, start - 6):end + 6]))
     definite = 0
-    for match in regex.finditer(r"%", text):
+    for match in _PERCENT_SIGN.finditer(text):
         at = match.start()
         before = at - 1
         if before >= 0 and text[before] == " ":
             before -= 1
         previous = text[before] if before >= 0 else ""
-        if not regex.match(r"\p{Han}", previous) or previous in _NUMERALISH:
+        if not _HAN.match(previous) or previous in _NUMERALISH:
             continue  # a number before it, or not a sentence at all (`(%)` headers, URL escapes)
         start = before + 1
         if free(start, at + 1):
@@ -226,7 +237,7 @@ def placeholders_in_line(line: Line) -> list[Slot]:
             if not match or match.start() < 2:
                 continue
             previous = clause[match.start() - 1]
-            if not regex.match(r"\p{Han}", previous) or previous in _NUMERALISH or not _stands_alone(
+            if not _HAN.match(previous) or previous in _NUMERALISH or not _stands_alone(
                     match.group("unit"), clause, first=False):
                 continue
             start, end = clause_start + match.start(), clause_start + match.end()
@@ -366,7 +377,7 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 def _clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Clauses of text[start:end] split at , ; : (half-open spans)."""
     spans, position = [], start
-    for match in regex.finditer(r"[,，;；:：]", text[start:end]):
+    for match in _CLAUSE_MARK.finditer(text[start:end]):
         spans.append((position, start + match.start()))
         position = start + match.end()
     spans.append((position, end))
@@ -390,9 +401,9 @@ def _parts_after(text: str, placed: list[_Placed], after: int, sentence_end: int
         between = text[(parts[-1].end if parts else after):item.start]
         if not parts and _CLAUSE_BREAK.search(between.lstrip(" ,，:：")):
             break  # `其中大部分为老住户，今年新增住户900户`: the first part must follow 其中 in its clause
-        if parts and regex.search(r"其中|分别|含|包括", between):
+        if parts and _PARTS_CUE.search(between):
             break
-        clause_head = regex.split(r"[,，;；:：]", between)[-1].strip() if _CLAUSE_BREAK.search(between) else ""
+        clause_head = _CLAUSE_MARK.split(between)[-1].strip() if _CLAUSE_BREAK.search(between) else ""
         if parts and clause_head and any(clause_head.startswith(word) for word in stops):
             break
         parts.append(item)
@@ -432,7 +443,7 @@ def _part_findings(line: Line, placed: list[_Placed]) -> list[Finding]:
         clauses = _clause_spans(text, sentence_start, sentence_end)
         for index, (clause_start, clause_end) in enumerate(clauses):
             head = text[clause_start:clause_end].lstrip()
-            cue = regex.match(r"其中|分别(?:为|是|有|达到|达)?", head)
+            cue = _PARTS_LEAD.match(head)
             if not cue or index == 0:
                 continue
             cue_end = clause_start + (len(text[clause_start:clause_end]) - len(head)) + cue.end()
@@ -511,11 +522,11 @@ def _judge_parts(line: Line, total: _Placed, parts: list[_Placed], exhaustive: b
 
 def _as_written(value: Decimal, like: Any) -> str:
     """A sum in the multiplier and unit the total was written with: 130亿元, 1.3万人次, 116名."""
-    written = regex.search(r"[\d.]+\s*([万亿])", like.text or "")
+    written = _WRITTEN_SCALE.search(like.text or "")
     scale = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}[written.group(1)] if written else Decimal(1)
-    unit = regex.sub(r"^\D*?[\d.,]+\s*[万亿]?", "", like.text or "")
-    unit = regex.sub(r"^[余多来]", "", unit)
-    unit = regex.sub(r"(?:以上|左右|之多)$", "", unit)
+    unit = _LEADING_NUMBER.sub("", like.text or "")
+    unit = _LEADING_QUALIFIER.sub("", unit)
+    unit = _TRAILING_QUALIFIER.sub("", unit)
     return f"{_plain(value / scale)}{written.group(1) if written else ''}{unit}"
 
 
@@ -531,7 +542,7 @@ def _plain(value: Decimal | float | int) -> str:
 def _written_interval(figure: Any) -> tuple[float, float]:
     """The interval a written figure stands for: its rounding, widened by its qualifier."""
     value = float(figure.value)
-    match = regex.search(r"\d+(?:\.(\d+))?", figure.text or "")
+    match = _DECIMAL.search(figure.text or "")
     if match:
         digits = float(match.group().replace(",", "")) or 1.0
         scale = value / digits if digits else 1.0
@@ -566,7 +577,7 @@ def _rate_count_findings(doc_lines: dict[int, Line], placed_by_line: dict[int, l
             if row is None:
                 continue
             _, numerator_pattern, denominator_pattern = row
-            sentence_start = max((m.end() for m in regex.finditer(r"[。;；!！?？]", line_text[:item.start])),
+            sentence_start = max((m.end() for m in _SENTENCE_MARK.finditer(line_text, 0, item.start)),
                                  default=0)
             numerators = [p for p in placed if sentence_start <= p.start < item.start and _countable(p.figure)
                           and numerator_pattern.search(p.figure.metric or "")

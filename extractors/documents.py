@@ -104,6 +104,11 @@ def kind_of(title: str) -> str | None:
 
 # A title field of a page's front matter (`title: 常德市政府工作报告（…）`), and the dash that joins a title
 # to its subtitle (`政府工作报告——2026年2月4日在…会议上`).
+_CHINESE_YEAR = regex.compile(r"[〇○零一二三四五六七八九]{4}(?=年)")
+_OPENING_YEAR = regex.compile(r"(?:在|\D{0,2})?((?:19|20)\d\d)年(?:度)?(?:[,，是里以来]|全年|上半年)")
+_NUMERAL_START = regex.compile(r"[\d一二两三四五六七八九十百千万几数]")
+_DIGIT = regex.compile(r"\d")
+_COUNTY_LEAD = regex.compile(r"\p{Han}{2,}?(?:自治县|县|(?<!社)区|集镇|镇|乡|旗)(?=\p{Han}{2})")
 _TITLE_FIELD = regex.compile(r"^(?:title|标题)\s*[:：]\s*")
 _SUBTITLE = regex.compile(r"\s*(?:——|--|—)")
 
@@ -140,9 +145,7 @@ def _title_stem(text: str) -> str:
 
 def _digits(text: str) -> str:
     """Chinese digit runs as Arabic digits, so that 二〇二三年 reads as 2023年."""
-    return regex.sub(r"[〇○零一二三四五六七八九]{4}(?=年)",
-                     lambda m: "".join(str("〇一二三四五六七八九".find(c) if c in "〇一二三四五六七八九" else 0)
-                                       for c in m.group()), text)
+    return _CHINESE_YEAR.sub(lambda m: "".join(str(max(0, "〇一二三四五六七八九".find(c))) for c in m.group()), text)
 
 
 def _year(title: str | None, lines: tuple[Line, ...]) -> int | None:
@@ -161,7 +164,7 @@ def _year(title: str | None, lines: tuple[Line, ...]) -> int | None:
         head = line.text[:12]
         if _MASKED_YEAR.search(head):
             return None
-        found = regex.match(r"(?:在|\D{0,2})?((?:19|20)\d\d)年(?:度)?(?:[,，是里以来]|全年|上半年)", head)
+        found = _OPENING_YEAR.match(head)
         if found:
             return int(found.group(1))
     return None
@@ -209,8 +212,8 @@ def _proper_name(prefix: str) -> str | None:
     parts = set(words) | {w for word in words if len(word) > 3 for w in segmenter.backend.cut_for_search(word)}
     for part in parts:
         tag = segmenter.tag(part)[0][1]
-        numeral = tag == "m" and regex.match(r"[\d一二两三四五六七八九十百千万几数]", part)
-        if tag in _NOT_NAME_TAGS or (numeral and (len(name) < 3 or regex.search(r"\d", part))):
+        numeral = tag == "m" and _NUMERAL_START.match(part)
+        if tag in _NOT_NAME_TAGS or (numeral and (len(name) < 3 or _DIGIT.search(part))):
             return None
     return name
 
@@ -236,10 +239,16 @@ def _segments(title_line: Line | None, lines: tuple[Line, ...]) -> list[Segment]
     return out + [(line, 0, line.text) for line in lines]
 
 
+@functools.cache
+def _region_prefix() -> regex.Pattern:
+    """A province, a prefecture and a county written before an organisation's own name (all optional)."""
+    prefecture, _ = _places()
+    return regex.compile(rf"(?:\p{{Han}}{{2,8}}?[省区])?(?:{prefecture.pattern})?(?:\p{{Han}}{{2,4}}?县)?")
+
+
 def _strip_region(name: str) -> str:
     """An organisation's own name without the province, city or county written before it."""
-    prefecture, _ = _places()
-    found = regex.match(rf"(?:\p{{Han}}{{2,8}}?[省区])?(?:{prefecture.pattern})?(?:\p{{Han}}{{2,4}}?县)?", name)
+    found = _region_prefix().match(name)
     return name[found.end():] if found and found.end() and len(name) - found.end() >= 2 else name
 
 
@@ -310,7 +319,7 @@ def _place(org: str | None, segments: list[Segment], has_title: bool) -> str | N
         if cities[best] / sum(cities.values()) >= MIN_PLACE_SHARE:
             return quoted[best]
         return None
-    in_org = regex.match(r"\p{Han}{2,}?(?:自治县|县|(?<!社)区|集镇|镇|乡|旗)(?=\p{Han}{2})", org or "")
+    in_org = _COUNTY_LEAD.match(org or "")
     if in_org:
         return in_org.group()
     counts: dict[str, int] = {}
