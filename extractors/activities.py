@@ -4,13 +4,14 @@ All sentences of a document and the titles of its headings are classified in one
 model (``nlp.classify.shipped_model``); the keyword scorer stands in only when no model ships. Heading
 context: a sentence that is not confidently an activity of its own (top probability below the model's
 threshold, or `general`) takes the activity the other sentences of its paragraph report, else the class
-of its nearest heading that is confident (innermost first, the
-line's own heading excluded), at half that heading's confidence; a confident `general` heading stops the
-search (its lines stay `general`: 存在的问题, 下一步打算 …).
+of its nearest heading that is confident (innermost first, the line's own heading excluded), at half that
+heading's confidence; a confident `general` heading stops the search (its lines stay `general`: 存在的问题,
+下一步打算 …). With no context, a sentence keeps its own top class down to ``FLOOR``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import regex
 
@@ -20,7 +21,22 @@ from .sections import path_of
 
 _SENTENCE = regex.compile(r"[^。;；!！?？]+[。;；!！?？]*")
 MIN_CHARS = 4
+# A sentence with no confident class and no context keeps its top class down to this probability. Why 0.25:
+# out of fold on the training set, the top class of sentences below 0.25 is right about a quarter of the
+# time (``reportminer train`` prints the sweep), no better than answering `general`; above it the top
+# class beats `general`, which in a report is the right answer only for openings, closings and asides.
+FLOOR = 0.25
 CONTEXT_DISCOUNT = 0.5  # a class taken from the heading is reported at half the heading's confidence
+
+
+class Result(NamedTuple):
+    """What the classifier says of one text: its top class, that class's probability, whether it reached
+    the model's threshold, and the probability of `general` (reported when the answer falls back to it)."""
+
+    category: str
+    confidence: float
+    confident: bool
+    general: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,19 +79,20 @@ def _title_text(line, section) -> str:
     return text_of(line, section.start, section.end) or line.text
 
 
-def _keyword_batch(texts: list[str]) -> list[tuple[str, float, bool]]:
-    """(category, confidence, confident) by the keyword rules: confident when any keyword was found."""
+def _keyword_batch(texts: list[str]) -> list[Result]:
+    """Results by the keyword rules: confident when any keyword was found."""
     out = []
     for text in texts:
         category, confidence = classify_by_keywords(text)
-        out.append((category, confidence, confidence > 0))
+        out.append(Result(category, confidence, confidence > 0, confidence if category == FALLBACK else 0.0))
     return out
 
 
-def classify_batch(texts: list[str]) -> list[tuple[str, float, bool]]:
-    """(category, confidence, confident) for each text, by the shipped model or else the keyword rules.
+def classify_batch(texts: list[str]) -> list[Result]:
+    """The result for each text, by the shipped model or else the keyword rules.
 
-    Below the model's threshold the answer is `general`, with the probability the model gives `general`.
+    The category is the model's top class whatever its probability; `confident` says it reached the
+    model's threshold.
     """
     model = shipped_model()
     if model is None:
@@ -84,17 +101,12 @@ def classify_batch(texts: list[str]) -> list[tuple[str, float, bool]]:
         return []
     proba = model.predict_proba(texts)
     general = model.classes.index(FALLBACK)
-    out = []
-    for row, index in zip(proba, proba.argmax(axis=1)):
-        confidence = float(row[index])
-        if confidence >= model.threshold:
-            out.append((model.classes[index], round(confidence, 3), True))
-        else:
-            out.append((FALLBACK, round(float(row[general]), 3), False))
-    return out
+    return [Result(model.classes[index], round(float(row[index]), 3), bool(row[index] >= model.threshold),
+                   round(float(row[general]), 3))
+            for row, index in zip(proba, proba.argmax(axis=1))]
 
 
-def _paragraph_classes(pending: list[tuple], results: list[tuple[str, float, bool]]) -> dict[int, tuple[str, float]]:
+def _paragraph_classes(pending: list[tuple], results: list[Result]) -> dict[int, tuple[str, float]]:
     """For each line, the activity its confident sentences report (summed confidence), if any.
 
     The class with the largest summed confidence wins; it is reported with its best sentence's confidence.
@@ -102,11 +114,30 @@ def _paragraph_classes(pending: list[tuple], results: list[tuple[str, float, boo
     comment) belongs to the activity the rest of the paragraph reports.
     """
     scores: dict[int, dict[str, list[float]]] = {}
-    for (line, *_), (category, confidence, confident) in zip(pending, results):
+    for (line, *_), (category, confidence, confident, _) in zip(pending, results):
         if confident and category != FALLBACK:
             scores.setdefault(line.number, {}).setdefault(category, []).append(confidence)
     best = {number: max(per_line.items(), key=lambda item: sum(item[1])) for number, per_line in scores.items()}
     return {number: (category, max(confidences)) for number, (category, confidences) in best.items()}
+
+
+def _decide(result: Result, paragraph: tuple[str, float] | None, headings: list[Result]) -> tuple[str, float]:
+    """The category of one sentence: its own class when confidently an activity, else its paragraph's, else
+    its nearest confident heading's (a confident `general` heading stops the search), else its own top
+    class down to ``FLOOR``, else `general`."""
+    category, confidence, confident, general = result
+    if confident and category != FALLBACK:
+        return category, confidence
+    if paragraph is not None:
+        return paragraph[0], round(paragraph[1] * CONTEXT_DISCOUNT, 3)
+    for h_category, h_confidence, h_confident, _ in reversed(headings):
+        if h_confident:
+            if h_category == FALLBACK:
+                break
+            return h_category, round(h_confidence * CONTEXT_DISCOUNT, 3)
+    if category != FALLBACK and confidence >= FLOOR:
+        return category, confidence
+    return FALLBACK, general
 
 
 def find_activities(document, under: dict[int, tuple]) -> list[Activity]:
@@ -128,17 +159,8 @@ def find_activities(document, under: dict[int, tuple]) -> list[Activity]:
     sentence_results = results[len(titles):]
     paragraph = _paragraph_classes(pending, sentence_results)
     activities: list[Activity] = []
-    for (line, start, end, headings, context), (category, confidence, confident) in zip(pending, sentence_results):
-        if (not confident or category == FALLBACK) and line.number in paragraph:
-            category, p_confidence = paragraph[line.number]
-            confidence = round(p_confidence * CONTEXT_DISCOUNT, 3)
-        elif not confident or category == FALLBACK:
-            for heading in reversed(context):
-                h_category, h_confidence, h_confident = heading_result[heading.line]
-                if h_confident:
-                    if h_category != FALLBACK:
-                        category, confidence = h_category, round(h_confidence * CONTEXT_DISCOUNT, 3)
-                    break
+    for (line, start, end, headings, context), result in zip(pending, sentence_results):
+        category, confidence = _decide(result, paragraph.get(line.number), [heading_result[h.line] for h in context])
         raw_start, raw_end = line.raw_span(start, end)
         activities.append(Activity(
             file=document.file, line=line.number, doc=document.id, text=line.raw[raw_start:raw_end],

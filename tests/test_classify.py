@@ -165,6 +165,24 @@ def test_unconfident_sentence_takes_its_heading_class():
     assert body and body[0].category == "health_education"
 
 
+@pytest.mark.parametrize("result, paragraph, headings, expected", [
+    # confident activity: its own class
+    (("training", 0.9, True, 0.0), ("management", 0.8), [], ("training", 0.9)),
+    # unconfident: the paragraph's class, then the nearest confident heading's, each at half confidence
+    (("training", 0.4, False, 0.1), ("management", 0.8), [], ("management", 0.4)),
+    (("training", 0.4, False, 0.1), None, [("safety", 0.9, True, 0.0), ("tcm", 0.6, True, 0.0)], ("tcm", 0.3)),
+    # a confident general heading stops the search; the sentence keeps its own top class above FLOOR
+    (("training", 0.4, False, 0.1), None, [("safety", 0.9, True, 0.0), ("general", 0.9, True, 0.9)],
+     ("training", 0.4)),
+    # no context and below FLOOR, or general itself: general with the model's probability of general
+    (("training", 0.2, False, 0.15), None, [], ("general", 0.15)),
+    (("general", 0.9, True, 0.9), None, [], ("general", 0.9)),
+])
+def test_decide_context_and_floor(result, paragraph, headings, expected):
+    results = [activities_module.Result(*h) for h in headings]
+    assert activities_module._decide(activities_module.Result(*result), paragraph, results) == expected
+
+
 def test_keyword_rules_stand_in_when_no_model_ships(monkeypatch):
     monkeypatch.setattr(activities_module, "shipped_model", lambda: None)
     found = activities_of("测试社区2023年工作总结\n全年接种疫苗3200剂次。\n")
