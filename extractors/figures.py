@@ -270,6 +270,16 @@ def _noun_phrase_after(text: str, end: int) -> tuple[str, str | None]:
     return "".join(word for word, _ in taken), taken[0][1] if taken else None
 
 
+def _last_words(tokens: tuple[tuple[str, str], ...], size: int) -> str:
+    """The last whole words of a phrase that fit in ``size`` characters (at least the last word)."""
+    taken = ""
+    for word, _ in reversed(tokens):
+        if taken and len(word) + len(taken) > size:
+            break
+        taken = word + taken
+    return taken
+
+
 def _trimmed_clause(text: str, match: regex.Match, floor: int) -> str:
     """The clause before the figure without lead adverbials, light verbs and linking tails."""
     return _trimmed_clause_text(_clause_before(text, match.start(), floor).strip())
@@ -315,7 +325,7 @@ def _metric(text: str, match: regex.Match, floor: int) -> str | None:
     if weak and after:
         return after
     if len(phrase) > 8:
-        phrase = _noun_phrase_before(tokens, trims["verb_word"]) or after or phrase[-8:]
+        phrase = _noun_phrase_before(tokens, trims["verb_word"]) or after or _last_words(tokens, 8)
     return phrase or after or None
 
 
@@ -399,11 +409,9 @@ def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
         metric = _as_written(line, _metric(text, match, floor), match)
         modality = _modality(kind, text, match, section_titles, metric, ahead)
         if modality == "achieved" and found and found[-1]["modality"] == "context" and not _SENTENCE_BREAK.search(
-                text, found[-1]["_end"], start) and not _cues()[("sentence", "achieved")].search(
-                text, found[-1]["_end"], start):
+                text, floor, start) and not _cues()[("sentence", "achieved")].search(text, floor, start):
             modality = "context"  # standing facts are listed together: 总面积…,28个社区,总人口…
         found.append({
-            "_end": end,
             "text": line.raw[raw_start:raw_end], "start": raw_start, "end": raw_end,
             "value": as_number(value * scale),
             "value_max": as_number(value_max * scale) if value_max is not None else None,
@@ -437,7 +445,6 @@ def find_figures(document, under: dict[int, tuple], activities=()) -> list[Figur
         titles = " ".join(heading.title for heading in headings)
         ahead = _looks_ahead(titles, document.record.year)  # 2023年工作安排 in a 2023 report plans ahead
         for fields in figures_in_line(line, document.kind, titles, skip, ahead):
-            del fields["_end"]
             figures.append(Figure(file=document.file, line=line.number, doc=document.id,
                                   category=categories.get(line.number), section=path_of(headings), **fields))
     return figures
