@@ -9,6 +9,7 @@ from pathlib import PurePath
 import regex
 
 from ..nlp.normalise import Line, normalise_line
+from ..nlp.numerals import parse_number
 from ..nlp.chinese_script import is_traditional
 from ..nlp.reading import RawText
 from ..nlp.patterns import word_alternation
@@ -25,7 +26,11 @@ _COLLECTION = regex.compile(r"\d+篇|[一二三四五六七八九十]+篇|篇目
 _YEAR = regex.compile(r"(?<!\d)((?:19|20)\d\d)(?:\s*年|\s*年度)?")
 _MASKED_YEAR = regex.compile(r"(?:20|19)?[xX×_＿]{2,}\s*年|20[xX×_＿]{1,2}\s*年|_+年")
 _SESSION_YEAR = regex.compile(
-    r"((?:19|20)\d\d)年[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日.{0,80}(?:人民代表大会|人代会)")
+    r"((?:19|20)\d\d)年([\d一二三四五六七八九十]{1,3})月[\d一二三四五六七八九十]{1,3}日.{0,80}(?:人民代表大会|人代会)")
+_TITLE_DATE = regex.compile(r"((?:19|20)\d\d)年([\d一二三四五六七八九十]{1,3})月[\d一二三四五六七八九十]{1,3}日")
+# A people's congress that meets in November or December holds the next year's session: the report is
+# that year's (2022年12月29日在…第二次会议上 → the 2023 report).
+_EARLY_SESSION_MONTHS = (11, 12)
 _MASK = regex.compile(r"[xX×＊*_＿□○]{2,}|某")
 _OPENING_LINES = 3
 
@@ -148,18 +153,27 @@ def _digits(text: str) -> str:
     return _CHINESE_YEAR.sub(lambda m: "".join(str(max(0, "〇一二三四五六七八九".find(c))) for c in m.group()), text)
 
 
+def _session_year(date: regex.Match) -> int:
+    """The session year of a congress date (groups: year, month): the next year for a late-year meeting."""
+    year, month = int(date.group(1)), int(parse_number(date.group(2)))
+    return year + 1 if month in _EARLY_SESSION_MONTHS else year
+
+
 def _year(title: str | None, lines: tuple[Line, ...]) -> int | None:
     """The year from the title, a session date of a government report, or the opening lines; None if masked."""
     for text in ([_digits(title)] if title else []):
         if _MASKED_YEAR.search(text):
             return None
+        dated = _TITLE_DATE.search(text) if "工作报告" in text else None
+        if dated:
+            return _session_year(dated)
         found = _YEAR.search(text)
         if found:
             return int(found.group(1))
     for line in lines[:8]:
         session = _SESSION_YEAR.search(_digits(line.text))
         if session:
-            return int(session.group(1))
+            return _session_year(session)
     for line in lines[:_OPENING_LINES]:
         head = line.text[:12]
         if _MASKED_YEAR.search(head):
@@ -184,7 +198,7 @@ def _name_stopwords() -> frozenset[str]:
 
 
 # Words that may stand between a clause boundary and a name: `根据高新区…`, `目前,财源街道…`.
-_LEAD_IN = regex.compile(r"^(?:年度|年|根据|按照|依照|在|对|由|为|与|和|向|从|经|据|配合|协助|联合|目前|现在|今年|去年|现任|担任|作为|我是|本人)+")
+_LEAD_IN = regex.compile(r"^(?:年度|年|根据|按照|依照|在|对|由|为|与|和|向|从|经|据|配合|协助|联合|目前|现在|今年|去年|现任|担任|作为|我是|本人|我代表|代表)+")
 # Tags of words that cannot be part of a proper name: verbs, adverbs, pronouns, particles, idioms …
 _NOT_NAME_TAGS = frozenset({"v", "vn", "vd", "d", "p", "c", "r", "u", "uj", "ul", "uz", "ud", "ug", "uv",
                             "ad", "t", "i", "l", "f", "y", "e", "o", "z", "zg", "x"})
@@ -220,7 +234,7 @@ def _proper_name(prefix: str) -> str | None:
 
 MIN_ORG_SCORE = 2
 # The speaker of a 述职 report names the unit they work in: `现任青石镇卫生院…科长`, `在桂香社区居委会担任主任`.
-_SPEAKER = regex.compile(r"(?:现任|担任|任职于|就职于|本人\d*年?在|我在)$")
+_SPEAKER = regex.compile(r"(?:现任|担任|任职于|就职于|本人\d*年?在|我在|我代表)$")
 # A prefecture-level city is the document's place when it has at least this share of the city mentions:
 # a provincial report names many cities, none of them its own.
 MIN_PLACE_SHARE = 0.5
