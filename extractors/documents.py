@@ -10,7 +10,7 @@ import regex
 
 from ..nlp.normalise import Line, normalise_line
 from ..nlp.numerals import parse_number
-from ..nlp.chinese_script import is_traditional
+from ..nlp.chinese_script import is_traditional, to_simplified
 from ..nlp.reading import RawText
 from ..nlp.patterns import word_alternation
 from ..nlp.resources import data_table, data_words
@@ -333,9 +333,10 @@ def _place(org: str | None, segments: list[Segment], has_title: bool) -> str | N
         if cities[best] / sum(cities.values()) >= MIN_PLACE_SHARE:
             return quoted[best]
         return None
-    in_org = _COUNTY_LEAD.match(org or "")
+    simplified = to_simplified(org) if org else ""  # org is quoted as written: maybe Traditional
+    in_org = _COUNTY_LEAD.match(simplified)
     if in_org:
-        return in_org.group()
+        return org[:in_org.end()]
     counts: dict[str, int] = {}
     for index, (line, offset, text) in enumerate(segments):
         for match in lower.finditer(text):

@@ -218,7 +218,10 @@ def _worker_init() -> None:
         threadpool_limits(1)
     except Exception:  # noqa: BLE001 - an optimisation only
         pass
-    warm_up()
+    try:
+        warm_up()
+    except Exception:  # noqa: BLE001 - a failing warm-up must not break the pool: each file reports its own error
+        pass
 
 
 def process_pool(jobs: int):
@@ -337,7 +340,7 @@ def run_extract(paths: Iterable[str], writer: Any, jobs: int = 1, force: bool = 
             yield item
 
     def account(extraction: Extraction) -> None:
-        summary.extracted += 1
+        summary.extracted += not extraction.errors  # a file that failed counts as failed, not extracted
         summary.chars += extraction.chars
         summary.failed += bool(extraction.errors)
         if on_file:

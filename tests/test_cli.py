@@ -381,3 +381,18 @@ def test_an_internal_error_in_one_file_is_reported_and_the_batch_goes_on(tmp_pat
     results = {Path(e.file).name: e for e in map(pipeline.extract_file, [str(good), str(bad)])}
     assert results["good.txt"].figures and not results["good.txt"].errors
     assert "internal error" in results["bad.txt"].errors[0].message and "bad.txt" in results["bad.txt"].errors[0].message
+
+
+def test_summary_counts_failed_files_apart(bad_batch):
+    result, _, _, _ = bad_batch
+    assert "8 file(s): 2 extracted" in result.stderr and "6 failed" in result.stderr, result.stderr
+
+
+def test_a_failing_warm_up_does_not_break_the_worker_pool(monkeypatch):
+    from reportminer.extractors import pipeline
+
+    def broken() -> None:
+        raise TypeError("a bug the warm-up text happens to hit")
+
+    monkeypatch.setattr(pipeline, "warm_up", broken)
+    pipeline._worker_init()  # returns: the worker starts and each file reports its own error
