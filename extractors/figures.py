@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import regex
 
+from ..nlp.classify import FALLBACK
 from ..nlp.normalise import Line
 from ..nlp.numerals import CHINESE_NUMERAL_CHARS, DIGITS, NumeralError, as_number, parse_number
 from ..nlp.patterns import word_alternation
@@ -434,8 +435,11 @@ def _looks_ahead(titles: str, year: int | None) -> bool:
 
 
 def find_figures(document, under: dict[int, tuple], activities=()) -> list[Figure]:
-    """Figures of every body line of a document, with the line's category from its activities."""
+    """Figures of every body line of a document, each with the category of the activity it belongs to."""
     categories = _line_categories(activities)
+    by_line: dict[int, list] = {}
+    for activity in activities:
+        by_line.setdefault(activity.line, []).append(activity)
     figures: list[Figure] = []
     for line in document.lines:
         headings = under.get(line.number, ())
@@ -445,9 +449,17 @@ def find_figures(document, under: dict[int, tuple], activities=()) -> list[Figur
         titles = " ".join(heading.title for heading in headings)
         ahead = _looks_ahead(titles, document.record.year)  # 2023年工作安排 in a 2023 report plans ahead
         for fields in figures_in_line(line, document.kind, titles, skip, ahead):
+            category = _figure_category(fields["start"], by_line.get(line.number, ()), categories.get(line.number))
             figures.append(Figure(file=document.file, line=line.number, doc=document.id,
-                                  category=categories.get(line.number), section=path_of(headings), **fields))
+                                  category=category, section=path_of(headings), **fields))
     return figures
+
+
+def _figure_category(start: int, activities, line_category: str | None) -> str | None:
+    """The category of the sentence that holds a figure (a line can report several activities), or the
+    line's when that sentence is `general` or there is none."""
+    own = next((a.category for a in activities if a.start <= start < a.end), None)
+    return own if own and own != FALLBACK else line_category
 
 
 def _line_categories(activities) -> dict[int, str]:
