@@ -45,6 +45,7 @@ import gzip
 import hashlib
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,14 +82,17 @@ def category_ids() -> tuple[str, ...]:
 
 
 @functools.cache
-def _keyword_index() -> tuple[regex.Pattern, dict[str, tuple[int, ...]], dict[str, tuple[str, ...]]]:
-    """One alternation of all keywords (longest first), the categories of each keyword, and for each
-    keyword the keywords that are its prefixes (itself included)."""
+def _keyword_index() -> tuple[re.Pattern, dict[str, tuple[int, ...]], dict[str, tuple[str, ...]]]:
+    """A lookahead that captures the longest keyword starting at each position, the categories of each
+    keyword, and for each keyword the keywords that are its prefixes (itself included).
+
+    The standard library's engine runs this zero-width scan about twice as fast as ``regex``'s overlapped
+    search, and the trie-shaped alternation is valid in both."""
     owners: dict[str, list[int]] = {}
     for position, category in enumerate(taxonomy()):
         for word in category.keywords:
             owners.setdefault(word, []).append(position)
-    pattern = regex.compile(word_alternation(owners))
+    pattern = re.compile(f"(?=({word_alternation(owners)}))")
     prefixes = {word: tuple(other for other in owners if word.startswith(other)) for word in owners}
     return pattern, {word: tuple(found) for word, found in owners.items()}, prefixes
 
@@ -96,13 +100,13 @@ def _keyword_index() -> tuple[regex.Pattern, dict[str, tuple[int, ...]], dict[st
 def keyword_row(text: str) -> list[float]:
     """Keyword score of every category, in taxonomy order (a keyword of n characters found scores n - 1).
 
-    One overlapped scan finds the longest keyword at every position; every keyword found at a position
-    is a prefix of that one, so the prefix table completes the set exactly.
+    One scan finds the longest keyword at every position; every keyword found at a position is a prefix
+    of that one, so the prefix table completes the set exactly.
     """
     pattern, owners, prefixes = _keyword_index()
     found: set[str] = set()
-    for match in pattern.finditer(text, overlapped=True):
-        found.update(prefixes[match.group()])
+    for match in pattern.finditer(text):
+        found.update(prefixes[match.group(1)])
     row = [0.0] * len(taxonomy())
     for word in found:
         for position in owners[word]:
@@ -528,9 +532,25 @@ class LinearActivityModel:
 
     @staticmethod
     def _word_terms(branch: Branch, prepared: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(row, feature index) of every vocabulary word (n-gram) occurrence in the prepared texts."""
+        """(row, feature index) of every vocabulary word (n-gram) occurrence in the prepared texts.
+
+        Single words are cut from the whole batch at once, the texts joined by line breaks (jieba never
+        joins across one, and white space is no vocabulary term, so the words are those of each text)."""
         lookup = branch.vocabulary.get
         rows, columns = [], []
+        if branch.max_n == 1:
+            from .segment import default_segmenter
+
+            row = 0
+            for word in default_segmenter().cut("\n".join(text.replace("\n", " ") for text in prepared)):
+                if word == "\n":
+                    row += 1
+                    continue
+                index = lookup(word)
+                if index is not None:
+                    rows.append(row)
+                    columns.append(index)
+            return np.array(rows, dtype=np.int64), np.array(columns, dtype=np.int64)
         for row, text in enumerate(prepared):
             for term in analyze(branch.kind, text, branch.max_n):
                 index = lookup(term)
@@ -572,16 +592,8 @@ class LinearActivityModel:
         return sparse.csr_matrix((values, columns, indptr), shape=(len(texts), self.coef.shape[1]))
 
     def decision_function(self, texts) -> np.ndarray:
-        """Linear scores (n_texts, n_classes): numpy only, one gather and one segmented sum per batch."""
-        texts = list(texts)
-        indptr, columns, values = self.sparse_parts(texts)
-        scores = np.tile(self.intercept, (len(texts), 1))
-        lengths = np.diff(indptr)
-        nonempty = np.flatnonzero(lengths)
-        if len(nonempty):
-            contributions = self._coef_by_feature[columns] * values[:, None]  # (nnz, n_classes)
-            scores[nonempty] += np.add.reduceat(contributions, indptr[:-1][nonempty], axis=0)
-        return scores
+        """Linear scores (n_texts, n_classes): one sparse × dense product per batch."""
+        return np.asarray(self.transform(texts) @ self._coef_by_feature) + self.intercept
 
     @functools.cached_property
     def _coef_by_feature(self) -> np.ndarray:

@@ -62,7 +62,7 @@ def test_keyword_row_equals_substring_scores_on_sample_lines():
 
 def test_batch_features_equal_one_text_at_a_time():
     model = C.shipped_model()
-    texts = SAMPLE_LINES[:300]
+    texts = SAMPLE_LINES[:300] + ["", "  ", "健康教育\n接种疫苗0剂次", "\n\n", "宣传 讲座", SAMPLE_LINES[0]]
     batch = model.transform(texts).toarray()
     single = np.vstack([model.transform([text]).toarray() for text in texts])
     assert np.allclose(batch, single, rtol=0, atol=1e-12)
