@@ -180,7 +180,8 @@ def _acceptable(match: regex.Match, text: str, unit: _Unit | None) -> bool:
         return False
     chinese = bool(_NUMERAL_ONLY.fullmatch(number)) or number == "半"
     if chinese and number in ("一", "壹") and not match.group("before"):
-        return (match.group("unit") or "")[:1] in _ONE_UNITS and not text[match.end():match.end() + 1] in "性些"
+        following = text[match.end():match.end() + 1]
+        return (match.group("unit") or "")[:1] in _ONE_UNITS and not (following and following in "性些")
     if chinese and len(number) == 1 and number in "百千万亿":
         return bool(match.group("before") or match.group("infix2"))
     if match.group("unit") in ("年", "月", "日", "天", "周"):
