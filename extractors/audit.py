@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import bisect
 import functools
-import statistics
 import zlib
+from array import array
 from collections import defaultdict
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import regex
 
@@ -656,112 +656,312 @@ def document_findings(document: Any, figures: Iterable[Any] = ()) -> list[Findin
 # --------------------------------------------------------------------------- corpus checks
 
 
-@dataclass
-class _LineSig:
-    doc: str
+_FIGURE_COLUMNS = 10  # file, line, doc, end of text in CorpusAudit._texts, start, end, value, qualifier, unit, metric
+_LINE_COLUMNS = 4  # doc, file, line number, end of the line's figure starts in CorpusAudit._starts
+_SET_COLUMNS = 4  # figure set, doc, file, line number
+_BLOCK = 4096  # signatures per block of CorpusAudit._blocks (2 MB at 128 permutations)
+_BATCH = 8192  # line pairs compared at once (two 4 MB arrays of signatures at 128 permutations)
+_NO_TEXT = b"\0"  # a figure text of None in CorpusAudit._texts (a text is never a lone NUL)
+
+
+class _Pool:
+    """Distinct values by an int code (None is 0): a value repeated across the corpus is kept once, and the
+    audit's columns hold its code."""
+
+    __slots__ = ("items", "_codes", "_key")
+
+    def __init__(self, key: Callable[[Any], Any] | None = None) -> None:
+        self.items: list[Any] = [None]
+        self._codes: dict[Any, int] = {None: 0}
+        self._key = key  # what tells values apart: the value itself, or e.g. repr for numbers (1 vs 1.0)
+
+    def code(self, item: Any) -> int:
+        """The code of ``item``, a new one the first time it is seen."""
+        key = item if self._key is None or item is None else self._key(item)
+        code = self._codes.get(key)
+        if code is None:
+            code = self._codes[key] = len(self.items)
+            self.items.append(item)
+        return code
+
+    def intern(self, item: Any) -> Any:
+        """The pool's copy of ``item``: the object every equal value shares."""
+        return self.items[self.code(item)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Document:
+    """What the corpus checks read of a document record: its kind, year and organisation."""
+
+    kind: str | None
+    year: int | None
+    org: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Figure:
+    """What the corpus checks read of a figure, rebuilt from ``CorpusAudit``'s columns while a check runs."""
+
     file: str
     line: int
-    signature: Any  # numpy array of MinHash values
-    figures: tuple[str, ...]
+    doc: str
+    text: str | None
+    start: int
+    end: int
+    value: int | float
+    qualifier: str
+    unit: str | None
+    metric: str | None
 
 
-@dataclass
+def _implausible_finding(figure: _Figure, message: str, rule: str, evidence: str) -> Finding:
+    """An implausible_value warning on one figure."""
+    return Finding(figure.file, figure.line, figure.doc, "implausible_value", "warning", message,
+                   figure.start, figure.end, (figure_id(figure),), rule, evidence)
+
+
 class CorpusAudit:
     """Collect, file by file, what the cross-document checks need; ``finish`` runs them.
 
-    Memory per line is one MinHash signature; figures and document records are kept whole.
+    Memory grows with the corpus, so nothing is kept as a Python object per figure or per line: the figures
+    a check can use (a single value with a metric) as ten ints each in one array, their texts as UTF-8 in one
+    buffer, repeated strings and numbers once in a pool; per body line its doc, file, number and figure
+    starts in arrays and its MinHash signature in blocks of one 2-D uint32 array; per figure set its key as
+    bytes. Documents keep kind, year and org.
     """
 
-    documents: dict[str, Any] = field(default_factory=dict)
-    figures: list[Any] = field(default_factory=list)
-    lines: list[_LineSig] = field(default_factory=list)
-    figure_sets: dict[tuple, list[tuple[str, str, int]]] = field(default_factory=lambda: defaultdict(list))
-    file_findings: dict[str, list[Finding]] = field(default_factory=lambda: defaultdict(list))
+    def __init__(self) -> None:
+        self.documents: dict[str, _Document] = {}  # in the order first seen: the order of the findings
+        self._finished = False
+        self._reset()
+
+    def _reset(self) -> None:
+        """Keep nothing of the corpus but its documents: at the start, and once ``finish`` has run the checks,
+        to leave the memory to the findings and their writer."""
+        self._strings = _Pool()
+        self._numbers = _Pool(key=repr)
+        self._figures = array("i")  # _FIGURE_COLUMNS codes and numbers per figure kept
+        self._texts = bytearray()  # the texts of those figures, one after the other
+        self._norm_rows = array("i")  # figures that meet a genre norm (audit_norms.tsv), in order ...
+        self._norm_of = array("i")  # ... and the index of the first norm they meet
+        self._rates: dict[str, array] = {}  # rate key → figures of that rate (shares of 0–100 %), in order
+        self._planned: dict[str, array] = {}  # doc → its target figures with a unit
+        self._achieved: dict[str, array] = {}  # doc → its achieved figures with a unit
+        self._checks: dict[tuple[int, int], tuple[int | None, str | None]] = {}  # (metric, unit) → norm, rate key
+        self._lines = array("i")  # _LINE_COLUMNS per body line with a signature
+        self._starts = array("i")  # start of each figure of those lines, line after line
+        self._blocks: list[Any] = []  # the signatures, _BLOCK per uint32 array
+        self._size = 0  # lines with a signature
+        self._sets: dict[bytes, int] = {}  # figure set key (_set_key) → its number, in the order first seen
+        self._set_places = array("i")  # _SET_COLUMNS per line stating a figure set
 
     def add(self, extraction: Any) -> None:
         """Take in one file's records (an ``Extraction``)."""
+        if self._finished:
+            raise RuntimeError("this CorpusAudit has finished already")
+        strings = self._strings
         for document in extraction.documents:
-            self.documents[document.doc] = document
-        self.figures.extend(extraction.figures)
-        for finding in getattr(extraction, "findings", ()):
-            if finding.check not in CORPUS_CHECKS and finding.doc:
-                self.file_findings[finding.doc].append(finding)
+            self.documents[strings.intern(document.doc)] = _Document(
+                strings.intern(document.kind), document.year, strings.intern(document.org))
         figures_by_line: dict[tuple[str, int], list[Any]] = defaultdict(list)
         for figure in extraction.figures:
             figures_by_line[(figure.doc, figure.line)].append(figure)
-        minimum = int(params()["duplicate.min_chars"])
+            self._add_figure(figure)
+        p = params()
+        minimum, set_minimum = int(p["duplicate.min_chars"]), int(p["duplicate.figure_set_min"])
+        file = strings.code(extraction.file)
         for (doc, number), text in body_line_texts(extraction.activities).items():
             key = _KEY_DROP.sub("", text)
             own = figures_by_line.get((doc, number), [])
-            ids = tuple(figure_id(f) for f in own)
             if len(key) >= minimum:
-                self.lines.append(_LineSig(doc, extraction.file, number, _minhash(key), ids))
+                self._add_line(strings.code(doc), file, number, _minhash(key), [f.start for f in own])
             values = {(_plain(f.value), f.unit) for f in own}
-            if len(values) >= int(params()["duplicate.figure_set_min"]):
-                self.figure_sets[tuple(sorted(values, key=str))].append((doc, extraction.file, number))
+            if len(values) >= set_minimum:
+                number_of_set = self._sets.setdefault(_set_key(values), len(self._sets))
+                self._set_places.extend((number_of_set, strings.code(doc), file, number))
+
+    def _add_figure(self, figure: Any) -> None:
+        """Keep a figure's fields as codes if a corpus check can use it: a single value with a metric that
+        meets a genre norm, is a share of a named rate, or is a target or achieved figure with a unit."""
+        if figure.value_max is not None or not figure.metric:
+            return
+        code = self._strings.code
+        metric, unit = code(figure.metric), code(figure.unit)
+        checks = self._checks.get((metric, unit))
+        if checks is None:
+            checks = self._checks[(metric, unit)] = _checks_of(figure.metric, figure.unit)
+        norm, rate = checks
+        if rate is not None and not 0 < float(figure.value) <= 100:
+            rate = None
+        role = {"target": self._planned, "achieved": self._achieved}.get(figure.modality) \
+            if figure.unit is not None else None
+        if norm is None and rate is None and role is None:
+            return
+        row = len(self._figures) // _FIGURE_COLUMNS
+        doc = code(figure.doc)
+        self._texts += _NO_TEXT if figure.text is None else figure.text.encode("utf-8", "surrogatepass")
+        self._figures.extend((code(figure.file), figure.line, doc, len(self._texts), figure.start, figure.end,
+                              self._numbers.code(figure.value), code(figure.qualifier), unit, metric))
+        if norm is not None:
+            self._norm_rows.append(row)
+            self._norm_of.append(norm)
+        if rate is not None:
+            self._rates.setdefault(rate, array("i")).append(row)
+        if role is not None:
+            role.setdefault(self._strings.items[doc], array("i")).append(row)
+
+    def _add_line(self, doc: int, file: int, number: int, signature: Any, starts: list[int]) -> None:
+        """Keep a body line: where it is, where its figures start, and its signature."""
+        import numpy as np
+
+        if self._size % _BLOCK == 0:
+            self._blocks.append(np.empty((_BLOCK, len(signature)), dtype=np.uint32))
+        self._blocks[-1][self._size % _BLOCK] = signature
+        self._size += 1
+        self._starts.extend(starts)
+        self._lines.extend((doc, file, number, len(self._starts)))
+
+    def _figure(self, row: int) -> _Figure:
+        """A kept figure, rebuilt from its codes."""
+        at = row * _FIGURE_COLUMNS
+        file, line, doc, text_end, start, end, value, qualifier, unit, metric = self._figures[at:at + _FIGURE_COLUMNS]
+        text = bytes(self._texts[self._figures[at - _FIGURE_COLUMNS + 3] if row else 0:text_end])
+        s = self._strings.items
+        return _Figure(s[file], line, s[doc], None if text == _NO_TEXT else text.decode("utf-8", "surrogatepass"),
+                       start, end, self._numbers.items[value], s[qualifier], s[unit], s[metric])
+
+    def _figures_of(self, role: dict[str, array], doc: str) -> list[_Figure]:
+        """The figures of one document in ``role`` (self._planned or self._achieved), rebuilt."""
+        return [self._figure(row) for row in role.get(doc, ())]
 
     def finish(self) -> list[Finding]:
-        """The cross-document findings over everything added."""
+        """The cross-document findings over everything added. Once only, after the last ``add``: what the
+        checks read is let go as soon as they are done with it (the line signatures once the lines are
+        compared), so that the findings and their writer have the memory."""
+        if self._finished:
+            raise RuntimeError("this CorpusAudit has finished already")
+        self._finished = True
         findings = self._duplicates() + self._implausible() + self._targets()
+        self._reset()
         return sort_findings(findings, list(self.documents))
 
     # ----- duplicate_claim
 
-    def _duplicates(self) -> list[Finding]:
+    def _column(self, start: int, stop: int) -> Any:
+        """Values ``start:stop`` of every line's signature, as one (lines × values) array."""
+        import numpy as np
+
+        last = self._size - (len(self._blocks) - 1) * _BLOCK
+        return np.concatenate([block[:, start:stop] for block in self._blocks[:-1]]
+                              + [self._blocks[-1][:last, start:stop]])
+
+    def _signatures(self, lines: Any) -> Any:
+        """The whole signatures of the given lines (an index array), as one (lines × permutations) array."""
+        import numpy as np
+
+        block, offset = np.divmod(lines, _BLOCK)
+        out = np.empty((len(lines), self._blocks[0].shape[1]), dtype=np.uint32)
+        for number in np.flatnonzero(np.bincount(block)):
+            where = block == number
+            out[where] = self._blocks[number][offset[where]]
+        return out
+
+    def _similar_pairs(self) -> tuple[Any, Any]:
+        """Pairs of lines of different documents whose signatures agree in ``duplicate.jaccard`` of their
+        values or more, found by LSH (lines whose values agree over one band are compared), as sorted keys
+        ``later × lines + earlier`` with how many values each pair shares."""
+        import numpy as np
+
         p = params()
         bands = int(p["duplicate.bands"])
         rows = int(p["duplicate.permutations"]) // bands
-        threshold = p["duplicate.jaccard"]
-        pairs: dict[int, dict[int, float]] = {}  # later line → earlier line → similarity
-        cap = int(p["duplicate.bucket_cap"])
-        for band in range(bands):  # one band at a time, integer keys: memory stays one dict of ints per band
-            buckets: dict[int, list[int]] = defaultdict(list)
-            for index, line in enumerate(self.lines):
-                buckets[hash(line.signature[band * rows:(band + 1) * rows].tobytes())].append(index)
-            for members in buckets.values():
-                if len(members) < 2:
-                    continue
-                for i, a in enumerate(members[:cap]):  # a boilerplate line in many reports: pair with the first few
-                    for b in members[i + 1:]:
-                        first, second = min(a, b), max(a, b)
-                        if self.lines[first].doc == self.lines[second].doc or first in pairs.get(second, ()):
-                            continue
-                        similarity = float((self.lines[first].signature == self.lines[second].signature).mean())
-                        if similarity >= threshold:
-                            pairs.setdefault(second, {})[first] = similarity
-            del buckets
+        threshold, cap = p["duplicate.jaccard"], int(p["duplicate.bucket_cap"])
+        keys, shared = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int16)
+        if self._size < 2:
+            return keys, shared
+        docs = np.frombuffer(self._lines, dtype=np.intc).reshape(-1, _LINE_COLUMNS)[:, 0]
+        width = self._blocks[0].shape[1]
+        for band in range(bands):  # one band at a time: memory stays a few ints per line
+            candidates = _bucket_pairs(self._column(band * rows, (band + 1) * rows), docs, cap)
+            candidates = candidates[~_contains(keys, candidates)]  # found similar in an earlier band already
+            later, earlier = np.divmod(candidates, self._size)
+            agree = np.empty(len(candidates), dtype=np.int16)
+            for at in range(0, len(candidates), _BATCH):
+                part = slice(at, at + _BATCH)
+                agree[part] = (self._signatures(later[part]) == self._signatures(earlier[part])).sum(axis=1)
+            similar = agree / width >= threshold
+            keys = np.concatenate([keys, candidates[similar]])
+            shared = np.concatenate([shared, agree[similar]])
+            order = np.argsort(keys, kind="stable")
+            keys, shared = keys[order], shared[order]
+        return keys, shared
+
+    def _line_ids(self, index: int) -> tuple[str, ...]:
+        """The ids of the figures on a kept line."""
+        at = index * _LINE_COLUMNS
+        doc, _, number, end = self._lines[at:at + _LINE_COLUMNS]
+        begin = self._lines[at - 1] if index else 0
+        doc_id = self._strings.items[doc]
+        return tuple(f"{doc_id}:{number}:{start}" for start in self._starts[begin:end])
+
+    def _duplicates(self) -> list[Finding]:
+        import numpy as np
+
+        keys, shared = self._similar_pairs()
+        self._blocks = []  # compared: the signatures are no longer needed
+        width = int(params()["duplicate.permutations"])  # values per signature (_minhash)
+        later, earlier = np.divmod(keys, max(self._size, 1))
+        bounds = [0, *(np.flatnonzero(np.diff(later)) + 1).tolist(), len(keys)]
+        s = self._strings.items
+        ids: dict[int, tuple[str, ...]] = {}  # line → its figure ids, built once: findings share them
+
+        def line_ids(index: int) -> tuple[str, ...]:
+            if index not in ids:
+                ids[index] = self._line_ids(index)
+            return ids[index]
+
         findings = []
-        reported: set[tuple[str, int]] = set()
-        for later, earlier in sorted(pairs.items()):
-            if not earlier:
+        reported: set[tuple[int, int]] = set()  # (doc code, line number)
+        for begin, end in zip(bounds, bounds[1:]):
+            if begin == end:
                 continue
-            line = self.lines[later]
-            matches = sorted(earlier)
-            others = [self.lines[i] for i in matches]
-            names = ", ".join(f"{o.doc} line {o.line}" for o in others[:3]) + (
+            line = int(later[begin])
+            doc, file, number, _ = self._lines[line * _LINE_COLUMNS:(line + 1) * _LINE_COLUMNS]
+            matches = earlier[begin:end].tolist()
+            similarity = (shared[begin:end] / width).tolist()
+            others = [self._lines[i * _LINE_COLUMNS:i * _LINE_COLUMNS + 3] for i in matches]
+            names = ", ".join(f"{s[o_doc]} line {o_number}" for o_doc, _, o_number in others[:3]) + (
                 f" and {len(others) - 3} more" if len(others) > 3 else "")
-            ids = line.figures + tuple(i for o in others for i in o.figures)
-            severity = "warning" if line.figures else "info"
-            what = "claims" if line.figures else "text"
+            own = line_ids(line)
+            figure_ids = own + tuple(i for index in matches for i in line_ids(index))
+            severity = "warning" if own else "info"
+            what = "claims" if own else "text"
             findings.append(Finding(
-                line.file, line.line, line.doc, "duplicate_claim", severity,
-                f"line repeats the {what} of {names} (similarity {max(earlier.values()):.2f})",
-                None, None, ids, "duplicate.near_duplicate_line",
-                "; ".join(f"{o.file}:{o.line} {earlier[i]:.2f}" for i, o in zip(matches, others))))
-            reported.add((line.doc, line.line))
-        for key, places in self.figure_sets.items():
-            docs = list(dict.fromkeys(doc for doc, _, _ in places))
-            if len(docs) < 2:
+                s[file], number, s[doc], "duplicate_claim", severity,
+                f"line repeats the {what} of {names} (similarity {max(similarity):.2f})",
+                None, None, figure_ids, "duplicate.near_duplicate_line",
+                "; ".join(f"{s[o_file]}:{o_number} {value:.2f}"
+                          for (_, o_file, o_number), value in zip(others, similarity))))
+            reported.add((doc, number))
+        places = np.array(self._set_places, dtype=np.int64).reshape(-1, _SET_COLUMNS)
+        places = places[np.argsort(places[:, 0], kind="stable")]  # grouped by set, in the order added
+        bounds = [0, *(np.flatnonzero(np.diff(places[:, 0])) + 1).tolist(), len(places)]
+        set_keys = list(self._sets)
+        for begin, end in zip(bounds, bounds[1:]):
+            if end - begin < 2:
                 continue
-            first = places[0]
-            for doc, file, number in places[1:]:
-                if doc == first[0] or (doc, number) in reported:
+            group = places[begin:end].tolist()
+            if len(dict.fromkeys(doc for _, doc, _, _ in group)) < 2:
+                continue
+            set_number, first_doc, first_file, first_number = group[0]
+            for _, doc, file, number in group[1:]:
+                if doc == first_doc or (doc, number) in reported:
                     continue
-                values = ", ".join(f"{v}{u or ''}" for v, u in key)
+                values = ", ".join(f"{v}{u or ''}" for v, u in _set_values(set_keys[set_number]))
                 findings.append(Finding(
-                    file, number, doc, "duplicate_claim", "warning",
-                    f"line states the same figures ({values}) as {first[0]} line {first[2]}",
-                    None, None, (), "duplicate.identical_figure_set", f"{first[1]}:{first[2]}"))
+                    s[file], number, s[doc], "duplicate_claim", "warning",
+                    f"line states the same figures ({values}) as {s[first_doc]} line {first_number}",
+                    None, None, (), "duplicate.identical_figure_set", f"{s[first_file]}:{first_number}"))
                 reported.add((doc, number))
         return findings
 
@@ -769,75 +969,139 @@ class CorpusAudit:
 
     def _implausible(self) -> list[Finding]:
         p = params()
+        norms = _norms()
         findings = []
         flagged: set[str] = set()
-        for figure in self.figures:
-            if figure.value_max is not None or not figure.metric:
+        for row, norm in zip(self._norm_rows, self._norm_of):
+            figure = self._figure(row)
+            _, unit, low, high, what = norms[norm]
+            value = float(figure.value)
+            if unit == "%" and (value > 100 or value < 0):
+                continue  # impossible, not implausible: rate_out_of_range reports it
+            if low <= value <= high or (figure.qualifier == "over" and value >= low) or (
+                    figure.qualifier == "under" and value <= high):
                 continue
-            for pattern, unit, low, high, what in _norms():
-                if figure.unit != unit or not pattern.search(figure.metric):
-                    continue
-                value = float(figure.value)
-                if unit == "%" and (value > 100 or value < 0):
-                    break  # impossible, not implausible: rate_out_of_range reports it
-                if low <= value <= high or (figure.qualifier == "over" and value >= low) or (
-                        figure.qualifier == "under" and value <= high):
-                    break
-                flagged.add(figure_id(figure))
-                findings.append(Finding(
-                    figure.file, figure.line, figure.doc, "implausible_value", "warning",
-                    f"{figure.metric} {figure.text} is outside the usual {_plain(low)}–{_plain(high)}{unit} "
-                    f"({'a lost digit?' if value < low else 'check the figure'})",
-                    figure.start, figure.end, (figure_id(figure),), "implausible.genre_norm",
-                    f"{what}"))
-                break
-        groups: dict[str, list[Any]] = defaultdict(list)
-        for figure in self.figures:
-            if figure.unit != "%" or figure.value_max is not None or not figure.metric:
-                continue
-            if share_kind(figure.metric) != "share" or not 0 < float(figure.value) <= 100:
-                continue
-            key = _rate_key(figure.metric)
-            if key:
-                groups[key].append(figure)
+            flagged.add(figure_id(figure))
+            findings.append(_implausible_finding(
+                figure, f"{figure.metric} {figure.text} is outside the usual {_plain(low)}–{_plain(high)}{unit} "
+                f"({'a lost digit?' if value < low else 'check the figure'})", "implausible.genre_norm", f"{what}"))
         min_peers, min_docs, ratio = int(p["implausible.min_peers"]), int(p["implausible.min_docs"]), \
             p["implausible.ratio"]
-        for key, members in groups.items():
-            if key is None or len(members) <= min_peers:
+        for key, rows in self._rates.items():
+            if len(rows) <= min_peers:
                 continue
+            members = [self._figure(row) for row in rows]
+            values = sorted(float(f.value) for f in members)
+            by_doc: dict[str, list[float]] = defaultdict(list)
+            for figure in members:
+                by_doc[figure.doc].append(float(figure.value))
             for figure in members:
                 if figure_id(figure) in flagged or figure.qualifier == "under":
                     continue
-                peers = [float(f.value) for f in members if f.doc != figure.doc]
-                if len(peers) < min_peers or len({f.doc for f in members if f.doc != figure.doc}) < min_docs:
+                own = sorted(by_doc[figure.doc])  # the peers are the values of the other docs
+                count = len(values) - len(own)
+                if count < min_peers or len(by_doc) - 1 < min_docs:
                     continue
-                median = statistics.median(peers)
+                median = _select(values, own, count // 2) if count % 2 else \
+                    (_select(values, own, count // 2 - 1) + _select(values, own, count // 2)) / 2
+                least = _select(values, own, 0)
                 value = float(figure.value)
-                if value < ratio * median and value < 10 <= min(peers) and median >= 50:  # a lost digit
-                    findings.append(Finding(
-                        figure.file, figure.line, figure.doc, "implausible_value", "warning",
-                        f"{figure.metric} {figure.text} is far below what other reports state for {key} "
-                        f"(median {_plain(round(median, 1))}% of {len(peers)})",
-                        figure.start, figure.end, (figure_id(figure),), "implausible.corpus_median",
+                if value < ratio * median and value < 10 <= least and median >= 50:  # a lost digit
+                    findings.append(_implausible_finding(
+                        figure, f"{figure.metric} {figure.text} is far below what other reports state for {key} "
+                        f"(median {_plain(round(median, 1))}% of {count})", "implausible.corpus_median",
                         f"value {figure.value} < {ratio} × median {median}"))
         return findings
 
     # ----- target_missed
 
     def _targets(self) -> list[Finding]:
-        by_doc: dict[str, list[Any]] = defaultdict(list)
-        for figure in self.figures:
-            by_doc[figure.doc].append(figure)
+        results: dict[tuple[str | None, int], list[str]] = defaultdict(list)  # (org, year reviewed) → docs
+        for doc, document in self.documents.items():
+            year = _reviewed_year(document)
+            if year is not None:
+                results[(document.org, year)].append(doc)
         findings = []
-        for plan in self.documents.values():
+        for doc, plan in self.documents.items():
             target_year = _target_year(plan)
             if target_year is None or not plan.org:
                 continue
-            for result in self.documents.values():
-                if result.doc == plan.doc or result.org != plan.org or _reviewed_year(result) != target_year:
-                    continue
-                findings.extend(_missed(plan, result, by_doc[plan.doc], by_doc[result.doc]))
+            planned = self._figures_of(self._planned, doc)
+            for result in results.get((plan.org, target_year), ()):
+                if result != doc:
+                    findings.extend(_missed(doc, plan.org, planned, self._figures_of(self._achieved, result)))
         return findings
+
+
+def _checks_of(metric: str, unit: str | None) -> tuple[int | None, str | None]:
+    """Which corpus checks can use a figure of this metric and unit: the index of the first genre norm
+    (audit_norms.tsv) it meets, and the rate key of a share (values 0–100 %) to compare across reports."""
+    norm = next((index for index, (pattern, norm_unit, *_) in enumerate(_norms())
+                 if unit == norm_unit and pattern.search(metric)), None)
+    rate = _rate_key(metric) if unit == "%" and share_kind(metric) == "share" else None
+    return norm, rate or None
+
+
+def _select(ordered: list[float], removed: list[float], rank: int) -> float:
+    """The value of a given rank in ``ordered`` once ``removed`` (sorted, all in ``ordered``) are taken out:
+    the peers' median and least without building a list per figure (statistics.median, same result)."""
+    index, previous, repeat = rank, None, 0
+    for value in removed:
+        repeat = repeat + 1 if value == previous else 0
+        previous = value
+        if bisect.bisect_left(ordered, value) + repeat > index:
+            break
+        index += 1
+    return ordered[index]
+
+
+def _bucket_pairs(band: Any, docs: Any, cap: int) -> Any:
+    """Pairs of lines of different documents whose values agree over one band (a bucket), as sorted keys
+    ``later × lines + earlier``; in a bucket of many lines (boilerplate) the first ``cap`` only are paired with
+    the rest."""
+    import numpy as np
+
+    size = len(band)
+    order = np.lexsort(band.T)  # a stable sort: the lines of a bucket stay in line order
+    ordered = band[order]
+    first = np.ones(size, dtype=bool)
+    first[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    head = np.maximum.accumulate(np.where(first, np.arange(size), 0))  # where each line's bucket starts
+    rank = np.arange(size) - head  # place of each line in its bucket
+    keys = []
+    at = np.flatnonzero(rank)
+    for index in range(cap):
+        at = at[rank[at] > index]
+        if not at.size:
+            break
+        later, earlier = order[at], order[head[at] + index]
+        differ = docs[later] != docs[earlier]
+        keys.append(later[differ] * size + earlier[differ])
+    keys = np.sort(np.concatenate(keys)) if keys else np.empty(0, dtype=np.int64)
+    return keys[np.diff(keys, prepend=-1) != 0]  # each pair once (keys are not negative)
+
+
+def _contains(ordered: Any, values: Any) -> Any:
+    """Which ``values`` are in the sorted array ``ordered`` (a bool array)."""
+    import numpy as np
+
+    if not len(ordered):
+        return np.zeros(len(values), dtype=bool)
+    return ordered[np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)] == values
+
+
+def _set_key(values: set[tuple[str, str | None]]) -> bytes:
+    """A figure set as compact bytes: the (value, unit) pairs in a fixed order (a unit after \\x1e)."""
+    return "\x1f".join(v if u is None else f"{v}\x1e{u}" for v, u in sorted(values, key=str)).encode()
+
+
+def _set_values(key: bytes) -> list[tuple[str, str | None]]:
+    """The (value, unit) pairs of a figure set key, in order."""
+    pairs = []
+    for item in key.decode().split("\x1f"):
+        value, mark, unit = item.partition("\x1e")
+        pairs.append((value, unit if mark else None))
+    return pairs
 
 
 def _rate_key(metric: str) -> str | None:
@@ -877,13 +1141,12 @@ def _same_metric(a: str | None, b: str | None) -> bool:
     return len(short) >= 3 and long_.endswith(short)
 
 
-def _missed(plan: Any, result: Any, planned: list[Any], achieved: list[Any]) -> list[Finding]:
+def _missed(plan: str, org: str, planned: list[_Figure], achieved: list[_Figure]) -> list[Finding]:
+    """Achieved figures of another report of ``org`` below a target of ``plan`` (all figures single values
+    with a unit: CorpusAudit keeps no others)."""
     findings = []
     for target in planned:
-        if target.modality != "target" or target.value_max is not None or target.unit is None:
-            continue
-        matches = [f for f in achieved if f.modality == "achieved" and f.unit == target.unit
-                   and f.value_max is None and _same_metric(f.metric, target.metric)]
+        matches = [f for f in achieved if f.unit == target.unit and _same_metric(f.metric, target.metric)]
         if len({float(f.value) for f in matches}) != 1:
             continue
         done = matches[0]
@@ -897,8 +1160,8 @@ def _missed(plan: Any, result: Any, planned: list[Any], achieved: list[Any]) -> 
             continue
         findings.append(Finding(
             done.file, done.line, done.doc, "target_missed", "warning",
-            f"{result.org}: {done.metric} {done.text} falls short of the target {target.text} set in "
-            f"{plan.doc} line {target.line}", done.start, done.end, (figure_id(done), figure_id(target)),
+            f"{org}: {done.metric} {done.text} falls short of the target {target.text} set in "
+            f"{plan} line {target.line}", done.start, done.end, (figure_id(done), figure_id(target)),
             "target.achieved_below_target", f"achieved {done.value} vs target {target.value} ({target.qualifier})"))
     return findings
 

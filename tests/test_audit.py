@@ -6,9 +6,12 @@ to pin the findings the issue asks for; the tests skip when the folder is absent
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
+from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import regex
@@ -32,6 +35,7 @@ from reportminer.nlp.normalise import normalise_line
 from reportminer.nlp.reading import read_bytes
 from reportminer.nlp.resources import data_text
 from reportminer.scripts.cli import main
+from reportminer.scripts.generate_corpus import generate
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -186,6 +190,17 @@ def test_a_rate_far_below_the_rest_of_the_corpus_is_flagged():
     assert [f for f in audit(extractions[:-1]) if f.check == "implausible_value"] == []
 
 
+def test_peer_values_of_any_rank_leave_out_the_documents_own():
+    rng = random.Random(3)
+    for _ in range(300):
+        values = [float(rng.choice([5, 10, 50, 90, 95, 95.5, 99])) for _ in range(rng.randint(2, 12))]
+        own = sorted(rng.sample(values, rng.randint(0, len(values) - 1)))
+        peers = sorted(values)
+        for value in own:
+            peers.remove(value)
+        assert [audit_module._select(sorted(values), own, rank) for rank in range(len(peers))] == peers
+
+
 # --------------------------------------------------------------------------- 4. part_sum_mismatch
 
 
@@ -271,6 +286,40 @@ def test_different_reports_are_not_duplicates():
     # the same passage twice in one report is not a claim repeated across reports
     same = extract_text(f"柳岸社区2023年工作总结\n{COPIED}\n{COPIED}\n", "c.txt")
     assert [f for f in audit([same]) if f.check == "duplicate_claim"] == []
+
+
+def test_a_bucket_pairs_its_first_lines_with_the_rest():
+    rng = np.random.default_rng(1)
+    band = rng.integers(0, 3, size=(300, 2), dtype=np.uint32)
+    docs = rng.integers(0, 30, size=300)
+    buckets: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    for index, row in enumerate(band.tolist()):
+        buckets[tuple(row)].append(index)
+    expected = sorted({b * 300 + a for members in buckets.values() for i, a in enumerate(members[:4])
+                       for b in members[i + 1:] if docs[a] != docs[b]})
+    assert audit_module._bucket_pairs(band, docs, 4).tolist() == expected
+
+
+def test_duplicates_do_not_depend_on_how_signatures_are_stored(tmp_path, monkeypatch):
+    extractions = list(extract_paths([str(p) for p in generate(tmp_path, 12, seed=5)], audit=False))
+    expected = [f.to_dict() for f in audit(extractions)]
+    assert any(f["check"] == "duplicate_claim" for f in expected)
+    monkeypatch.setattr(audit_module, "_BLOCK", 3)  # many blocks, the last one part full
+    monkeypatch.setattr(audit_module, "_BATCH", 5)
+    assert [f.to_dict() for f in audit(extractions)] == expected
+
+
+def test_figure_set_keys_keep_values_and_units():
+    values = {("12", "场"), ("3000", "份"), ("8", None), ("0.5", "")}
+    assert audit_module._set_values(audit_module._set_key(values)) == sorted(values, key=str)
+
+
+def test_a_corpus_audit_finishes_once():
+    corpus = audit_module.CorpusAudit()
+    corpus.add(extract_text(f"柳岸社区2023年工作总结\n{COPIED}\n", "a.txt"))
+    corpus.finish()
+    with pytest.raises(RuntimeError):
+        corpus.finish()
 
 
 # --------------------------------------------------------------------------- 7. target_missed
