@@ -107,13 +107,25 @@ def kind_of(title: str) -> str | None:
     return best[1] if best else None
 
 
-# A title field of a page's front matter (`title: 常德市政府工作报告（…）`), and the dash that joins a title
-# to its subtitle (`政府工作报告——2026年2月4日在…会议上`).
 _CHINESE_YEAR = regex.compile(r"[〇○零一二三四五六七八九]{4}(?=年)")
 _OPENING_YEAR = regex.compile(r"(?:在|\D{0,2})?((?:19|20)\d\d)年(?:度)?(?:[,，是里以来]|全年|上半年)")
+# The sentence that announces the report names its period: `现将2023年度履职情况报告如下`.
+_REPORTED_YEAR = regex.compile(r"(?:现将|现就|特将|下面将|下面就)\D{0,6}?((?:19|20)\d\d|(?:20)?[xX×_＿]{1,4})\s*年"
+                               r"[^。;；!！?？]{0,20}?(?:总结|报告|汇报|述职|述廉)如下")
 _NUMERAL_START = regex.compile(r"[\d一二两三四五六七八九十百千万几数]")
 _DIGIT = regex.compile(r"\d")
-_COUNTY_LEAD = regex.compile(r"\p{Han}{2,}?(?:自治县|县|(?<!社)区|集镇|镇|乡|旗)(?=\p{Han}{2})")
+# Place units below a prefecture: county-level (县, 区, 旗), township (镇, 乡, 集镇) and street office (街道);
+# not 社区, 自治区, 小区, 园区, 景区, 病区, 校区, 片区, 乡镇, 城镇, 乡村 ….
+_UNIT = r"自治县|县|(?<![社治小园景病校学辖片])区|旗|街道|集镇|(?<![乡城])镇|乡(?![村镇土亲下])"
+_TOWNSHIP = regex.compile(r"(?:街道|集镇|镇|乡)$")
+# The party committee of a place (`白沙镇党委`, `县委`), or an organisation of it that the report works under
+# (`在青石镇卫生院的指导下`): a place so named is the organisation's own.
+_AUTHORITY = regex.compile(r"党委|党工委|委")
+_UNDER = regex.compile(r"[^,，。;；:：]{1,16}?的?(?:领导|指导|带领|部署|关心|支持|帮助|督导)下")
+# A place unit that a name starts with: before two more characters of the name, or ending it (柳湾街道).
+_PLACE_UNIT = regex.compile(rf"\p{{Han}}{{2,}}?(?:{_UNIT})(?=\p{{Han}}{{2}}|$)")
+# A title field of a page's front matter (`title: 常德市政府工作报告（…）`), and the dash that joins a title
+# to its subtitle (`政府工作报告——2026年2月4日在…会议上`).
 _TITLE_FIELD = regex.compile(r"^(?:title|标题)\s*[:：]\s*")
 _SUBTITLE = regex.compile(r"\s*(?:——|--|—)")
 
@@ -148,6 +160,19 @@ def _title_stem(text: str) -> str:
     return _YEAR.sub("", stem).strip()
 
 
+# Words of a title that name its period, not its subject: `上半年`, `年度`, `第三季度`.
+_PERIOD = regex.compile(r"[上下]半年|全年|年度|年终|年初|年中|第?[一二三四1-4]季度|暨")
+
+
+def _subject(text: str) -> str:
+    """What a title reports on, without its year, period, kind and numbering: `2023年上半年社区卫生服务中心
+    工作总结` and `2023年下半年社区卫生服务中心工作计划` share the subject `社区卫生服务中心`."""
+    subject = _PERIOD.sub("", _MASKED_YEAR.sub("", _title_stem(text))).replace(" ", "")
+    for word, _ in _kind_words():
+        subject = subject.replace(word, "")
+    return subject
+
+
 def _digits(text: str) -> str:
     """Chinese digit runs as Arabic digits, so that 二〇二三年 reads as 2023年."""
     return _CHINESE_YEAR.sub(lambda m: "".join(str(max(0, "〇一二三四五六七八九".find(c))) for c in m.group()), text)
@@ -160,7 +185,8 @@ def _session_year(date: regex.Match) -> int:
 
 
 def _year(title: str | None, lines: tuple[Line, ...]) -> int | None:
-    """The year from the title, a session date of a government report, or the opening lines; None if masked."""
+    """The year from the title, a session date of a government report, or the opening lines (a line that
+    opens with the year, or the sentence announcing the report: `现将2023年度…报告如下`); None if masked."""
     for text in ([_digits(title)] if title else []):
         if _MASKED_YEAR.search(text):
             return None
@@ -178,9 +204,9 @@ def _year(title: str | None, lines: tuple[Line, ...]) -> int | None:
         head = line.text[:12]
         if _MASKED_YEAR.search(head):
             return None
-        found = _OPENING_YEAR.match(head)
+        found = _OPENING_YEAR.match(head) or _REPORTED_YEAR.search(_digits(line.text))
         if found:
-            return int(found.group(1))
+            return int(found.group(1)) if found.group(1).isdigit() else None
     return None
 
 
@@ -197,27 +223,48 @@ def _name_stopwords() -> frozenset[str]:
     return frozenset(data_words("name_stopwords.txt"))
 
 
-# Words that may stand between a clause boundary and a name: `根据高新区…`, `目前,财源街道…`.
-_LEAD_IN = regex.compile(r"^(?:年度|年|根据|按照|依照|在|对|由|为|与|和|向|从|经|据|配合|协助|联合|目前|现在|今年|去年|现任|担任|作为|我是|本人|我代表|代表)+")
+# Words that may stand between a clause boundary and a name: `根据高新区…`, `目前,财源街道…`. A one-character
+# preposition (在, 对, 与 …) is cut by its tag instead (see _CUT_TAGS): `和平`, `向阳` are names.
+_LEAD_IN = regex.compile(r"^(?:年度|年|根据|按照|依照|配合|协助|联合|目前|现在|今年|去年|现任|担任|作为|我是|本人|我代表|代表)+")
 # Tags of words that cannot be part of a proper name: verbs, adverbs, pronouns, particles, idioms …
 _NOT_NAME_TAGS = frozenset({"v", "vn", "vd", "d", "p", "c", "r", "u", "uj", "ul", "uz", "ud", "ug", "uv",
                             "ad", "t", "i", "l", "f", "y", "e", "o", "z", "zg", "x"})
 _VERB_TAGS = frozenset({"v", "vn", "vd", "p", "c", "r", "u", "uj", "m", "q", "t", "f", "a", "ad"})
 _BOUNDARY = regex.compile(r"(?:^|[^\p{Han}])(\p{Han}+)$")
+# Tags of the function words (prepositions, conjunctions) after which a name starts.
+_CUT_TAGS = frozenset({"p", "c"})
 
 
-def _proper_name(prefix: str) -> str | None:
-    """The proper name that runs from a clause boundary to the end of ``prefix``, or None if it is generic."""
+def _name_run(prefix: str) -> str | None:
+    """The Han run that ends ``prefix``, from a clause boundary and after the last function word in it.
+
+    `石桥村卫生室在青石` → `青石`, `我在柳湾` → `柳湾`, `起担任白沙` → `白沙`: a preposition, a conjunction
+    or a lead-in word (担任, 根据 …) ends what comes before it, so the name is what follows."""
     from ..nlp.segment import default_segmenter
 
     match = _BOUNDARY.search(prefix)
     if not match:
         return None
-    name = _LEAD_IN.sub("", match.group(1))
-    if not 2 <= len(name) <= 12 or _MASK.search(name):
+    run = _LEAD_IN.sub("", match.group(1))
+    segmenter = default_segmenter()
+    words = segmenter.cut(run)
+    cuts = [i for i, word in enumerate(words) if segmenter.tag(word)[0][1] in _CUT_TAGS or _LEAD_IN.fullmatch(word)]
+    return "".join(words[cuts[-1] + 1:]) if cuts else run
+
+
+def _proper_name(prefix: str) -> str | None:
+    """The proper name that runs from a clause boundary to the end of ``prefix``, or None if it is generic.
+
+    A region written before the name (`云溪县白沙镇` in `云溪县白沙镇柳林`) is part of it, but only the
+    name's own part must not be a generic word (`柳湾街道枫林` is a name, `街道` is not)."""
+    from ..nlp.segment import default_segmenter
+
+    name = _name_run(prefix)
+    if not name or not 2 <= len(name) <= 12 or _MASK.search(name):
         return None
     stop = _name_stopwords()
-    if any(word in name for word in stop if len(word) > 1) or name[0] in stop:
+    own = _strip_region(name)
+    if any(word in own for word in stop if len(word) > 1) or name[0] in stop or own[0] in stop:
         return None
     segmenter = default_segmenter()
     words = segmenter.cut(name)
@@ -255,45 +302,75 @@ def _segments(title_line: Line | None, lines: tuple[Line, ...]) -> list[Segment]
 
 @functools.cache
 def _region_prefix() -> regex.Pattern:
-    """A province, a prefecture and a county written before an organisation's own name (all optional)."""
+    """A province, a prefecture, a county and a township or street office written before an organisation's
+    own name (all optional), leaving at least two characters of that name."""
     prefecture, _ = _places()
-    return regex.compile(rf"(?:\p{{Han}}{{2,8}}?[省区])?(?:{prefecture.pattern})?(?:\p{{Han}}{{2,4}}?县)?")
+    return regex.compile(rf"(?:\p{{Han}}{{2,8}}?[省区])?(?:{prefecture.pattern})?(?:\p{{Han}}{{2,4}}?县)?"
+                         rf"(?:\p{{Han}}{{2,4}}?(?:街道|集镇|镇|乡))?(?=\p{{Han}}{{2}})")
 
 
 def _strip_region(name: str) -> str:
-    """An organisation's own name without the province, city or county written before it."""
+    """An organisation's own name without the province, city, county or township written before it."""
     found = _region_prefix().match(name)
-    return name[found.end():] if found and found.end() and len(name) - found.end() >= 2 else name
+    return name[found.end():] if found else name
 
 
-def _organisation(segments: list[Segment], has_title: bool) -> str | None:
-    """The reporting organisation as written: the proper-named organisation the text most speaks as.
+def _place_in_name(written: str) -> str | None:
+    """The most specific place unit (county, township, street office) in an organisation's name as written:
+    `白沙镇` in `云溪县白沙镇柳林村党支部`, `柳湾街道` in `柳湾街道` itself."""
+    simplified, position, last = to_simplified(written), 0, None
+    while found := _PLACE_UNIT.match(simplified, position):
+        position, last = found.end(), found
+    return written[last.start():last.end()] if last else None
 
-    A candidate scores one per mention and three more when it opens a sentence or clause or stands in
-    the title (the subject of the report); the earliest wins a tie. One passing mention is not enough:
-    an organisation named once inside a sentence is one the report speaks of, not as. A masked name
-    (`XX社区`) means the organisation is withheld. The name is quoted from the raw line (Traditional
-    stays Traditional), without a province or city written before it.
+
+Mention = tuple[int, int, str]  # where the name as written starts, where its suffix ends, the org's own name
+
+
+def _mentions(text: str) -> list[Mention] | None:
+    """The proper-named organisations in a text, or None when it names a masked one (`XX社区`).
+
+    A unit written only before another's name (`柳湾街道` in `柳湾街道枫林社区卫生服务站`) is that
+    organisation's region, not a mention of its own."""
+    found: list[Mention] = []
+    for match in _org_suffixes().finditer(text):
+        start = match.start()
+        if _MASK.search(text[max(0, start - 4):start]):
+            return None
+        name = _proper_name(text[max(0, start - 12):start])
+        if name:
+            found.append((start - len(name), match.end(), _strip_region(name) + match.group(1)))
+    return [m for m in found if not any(o[0] <= m[0] and o[1] > m[1] for o in found)]
+
+
+def _organisation(segments: list[Segment], has_title: bool) -> tuple[str | None, str | None]:
+    """The reporting organisation as written, and its longest mention with the region written before it.
+
+    The organisation is the proper-named one the text most speaks as. A candidate scores one per mention
+    and three more when it opens a sentence or clause or stands in the title (the subject of the report);
+    the earliest wins a tie. One passing mention is not enough: an organisation named once inside a
+    sentence is one the report speaks of, not as. A masked name (`XX社区`) means the organisation is
+    withheld. The name is quoted from the raw line (Traditional stays Traditional), without a province,
+    city, county or township written before it.
     """
-    pattern = _org_suffixes()
     scores: dict[str, int] = {}
     quoted: dict[str, str] = {}
+    written: dict[str, str] = {}
     for index, (line, offset, text) in enumerate(segments):
-        for match in pattern.finditer(text):
-            start = match.start()
-            if _MASK.search(text[max(0, start - 4):start]):
-                return None
-            name = _proper_name(text[max(0, start - 12):start])
-            if name:
-                org = _strip_region(name) + match.group(1)
-                before = text[:start - len(name)]
-                opens = bool(_SENTENCE_START.search(before) or _SPEAKER.search(before)) or (has_title and index == 0)
-                scores[org] = scores.get(org, 0) + 1 + 3 * opens
-                quoted.setdefault(org, line.raw_slice(offset + match.end() - len(org), offset + match.end()))
+        mentions = _mentions(text)
+        if mentions is None:
+            return None, None
+        for start, end, org in mentions:
+            before = text[:start]
+            opens = bool(_SENTENCE_START.search(before) or _SPEAKER.search(before)) or (has_title and index == 0)
+            scores[org] = scores.get(org, 0) + 1 + 3 * opens
+            quoted.setdefault(org, line.raw_slice(offset + end - len(org), offset + end))
+            as_written = line.raw_slice(offset + start, offset + end)
+            written[org] = max(written.get(org, ""), as_written, key=len)
     if has_title and "政府工作报告" in segments[0][2].replace(" ", ""):
         scores = {org: score for org, score in scores.items() if org.endswith("政府")}  # the government reports
     best = max(scores, key=scores.get) if scores else None
-    return quoted[best] if best and scores[best] >= MIN_ORG_SCORE else None
+    return (quoted[best], written[best]) if best and scores[best] >= MIN_ORG_SCORE else (None, None)
 
 
 @functools.cache
@@ -308,15 +385,16 @@ def _places() -> tuple[regex.Pattern, regex.Pattern]:
     """Patterns of prefecture-level places (and municipalities), and of lower-level place names."""
     names = [row["name"] for row in data_table("places.tsv") if row["level"] in ("prefecture", "municipality")]
     prefecture = regex.compile(word_alternation(names))
-    lower = regex.compile(r"(自治县|县|(?<!社)区|集镇|镇|乡(?![村镇土亲下])|旗)(?!\p{Han}{0,1}(?:委|政府|长))")
+    lower = regex.compile(rf"({_UNIT})(?!\p{{Han}}?(?:政府|长))")
     return prefecture, lower
 
 
-def _place(org: str | None, segments: list[Segment], has_title: bool) -> str | None:
+def _place(written: str | None, segments: list[Segment], has_title: bool) -> str | None:
     """The prefecture-level city named for the organisation, else the most specific place name given.
 
-    Names are matched in normalised text and quoted from the raw line."""
-    prefecture, lower = _places()
+    ``written`` is the organisation's name as written with its region. Names are matched in normalised
+    text and quoted from the raw line."""
+    prefecture, _ = _places()
     if has_title and _provinces().search(segments[0][2]) and not prefecture.search(segments[0][2]):
         return None  # a provincial report: a province alone is not a place
     cities: dict[str, int] = {}
@@ -333,19 +411,27 @@ def _place(org: str | None, segments: list[Segment], has_title: bool) -> str | N
         if cities[best] / sum(cities.values()) >= MIN_PLACE_SHARE:
             return quoted[best]
         return None
-    simplified = to_simplified(org) if org else ""  # org is quoted as written: maybe Traditional
-    in_org = _COUNTY_LEAD.match(simplified)
-    if in_org:
-        return org[:in_org.end()]
+    return (_place_in_name(written) if written else None) or _place_in_text(segments, has_title)
+
+
+def _place_in_text(segments: list[Segment], has_title: bool) -> str | None:
+    """The county, township or street office the text gives for the organisation: one named twice (the
+    title counts twice) or named once for its party committee or for an organisation the report works
+    under (`在白沙镇党委、政府的领导下`, `在青石镇卫生院的指导下`), not one a sentence passes through once
+    (`赴青石镇开展义诊`, `到云溪县人民医院体检`). The most often named wins; of two named as often, the
+    township or street office, which is the more specific."""
+    _, lower = _places()
     counts: dict[str, int] = {}
+    quoted: dict[str, str] = {}
     for index, (line, offset, text) in enumerate(segments):
         for match in lower.finditer(text):
             name = _proper_name(text[max(0, match.start() - 12):match.start(1)])
             if name:
-                place = name + match.group(1)
-                counts[place] = counts.get(place, 0) + (2 if has_title and index == 0 else 1)
+                place = _strip_region(name) + match.group(1)
+                named_for = bool(_AUTHORITY.match(text, match.end(1)) or _UNDER.match(text, match.end(1)))
+                counts[place] = counts.get(place, 0) + (2 if (has_title and index == 0) or named_for else 1)
                 quoted.setdefault(place, line.raw_slice(offset + match.end(1) - len(place), offset + match.end(1)))
-    best = max(counts, key=counts.get) if counts else None
+    best = max(counts, key=lambda place: (counts[place], bool(_TOWNSHIP.search(place)))) if counts else None
     return quoted[best] if best and counts[best] >= 2 else None
 
 
@@ -359,7 +445,7 @@ def _doc_record(raw: RawText, number: int, title_line: Line | None, body: tuple[
         title_text = title_line.text[start:end]
     kind = (kind_of(title_text) if title_text else None) or _kind_from_body(body)
     segments = _segments(title_line, body)
-    org = _organisation(segments, title_line is not None)
+    org, written = _organisation(segments, title_line is not None)
     return DocumentRecord(
         file=raw.path,
         line=title_line.number if title_line else (body[0].number if body else 1),
@@ -368,7 +454,7 @@ def _doc_record(raw: RawText, number: int, title_line: Line | None, body: tuple[
         kind=kind,
         year=_year(title_text, ((title_line,) if title_line else ()) + body),
         org=org,
-        place=_place(org, segments, title_line is not None),
+        place=_place(written, segments, title_line is not None),
         encoding=raw.encoding,
         format=raw.format,
         body_lines=len(body),
@@ -420,8 +506,9 @@ def _title_starts(lines: list[Line]) -> list[int]:
     """Indexes of the lines that open documents.
 
     A page that numbers its reports (`篇1`, `计划2`) opens a document at each numbered title and drops what
-    comes before the first (page header, blurbs). Otherwise the first title opens the only document,
-    unless the same title repeats. A title followed by nothing but another title is a page heading.
+    comes before the first (page header, blurbs). Otherwise the first title opens a document, and so does
+    each later title on the same subject (the same title repeated, or the plan after the summary of one
+    centre). A title followed by nothing but another title is a page heading.
     """
     titles = [i for i, line in enumerate(lines) if is_title(line.text) and not _is_collection_title(line.text)]
     numbered = [i for i in titles if _NUMBERED.search(lines[i].text) and _title_stem(lines[i].text)]
@@ -439,7 +526,9 @@ def _title_starts(lines: list[Line]) -> list[int]:
         return []  # a title-like line deep in the text is a heading, not the start of a report
     while first + 1 < len(lines) and (first + 1) in titles:
         first += 1  # a page heading right above the report's own title
-    same = [i for i in titles if i > first and lines[i].text == lines[first].text]
+    subject = _subject(lines[first].text)
+    same = [i for i in titles if i > first and (lines[i].text == lines[first].text
+                                                or len(subject) >= 2 and _subject(lines[i].text) == subject)]
     return [first] + same
 
 
