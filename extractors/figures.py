@@ -136,6 +136,9 @@ def _cues() -> dict[tuple[str, str], regex.Pattern]:
             for key, patterns in out.items()}
 
 
+_YEAR_LEAD = r"(?:(?:19|20)?[\dxX×_]{2}\s*年(?:度)?)"  # a year (or a masked one) opening a metric: 20xx年度门诊人次
+
+
 @functools.cache
 def _trim_patterns() -> dict[str, regex.Pattern]:
     """Patterns that strip lead words, light verbs and linking tails off a metric (data: metric_trim.tsv)."""
@@ -143,7 +146,7 @@ def _trim_patterns() -> dict[str, regex.Pattern]:
     for row in data_table("metric_trim.tsv"):
         words.setdefault(row["where"], []).append(row["word"])
     return {
-        "lead": regex.compile(rf"^(?:{word_alternation(words['lead'])})+"),
+        "lead": regex.compile(rf"^(?:{_YEAR_LEAD}|{word_alternation(words['lead'])})+"),
         "verb": regex.compile(rf"^(?:{word_alternation(words['verb'])})(?=\p{{Han}}{{2}})"),
         "verb_word": regex.compile(word_alternation(words["verb"])),
         "change": regex.compile(rf"(?:{word_alternation(words['change'])})+$"),
