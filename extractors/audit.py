@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import regex
 
+from ..nlp.chinese_script import to_simplified
 from ..nlp.normalise import Line
 from ..nlp.numerals import CHINESE_NUMERAL_CHARS
 from ..nlp.resources import data_table
@@ -108,6 +109,14 @@ class Slot:
     rule: str
     severity: str
     context: str
+
+
+def in_simplified(figure: Any) -> Any:
+    """The figure with its metric in Simplified form: the checks' word lists are Simplified, while a
+    Traditional report's metrics are quoted as written."""
+    metric = getattr(figure, "metric", None)
+    folded = to_simplified(metric) if metric else metric
+    return replace(figure, metric=folded) if folded != metric else figure
 
 
 def figure_id(figure: Any) -> str:
@@ -631,7 +640,7 @@ def line_findings(doc_id: str, file: str, lines: Sequence[Line], figures: Iterab
     findings: list[Finding] = []
     by_line: dict[int, list[Any]] = defaultdict(list)
     for figure in figures:
-        by_line[figure.line].append(figure)
+        by_line[figure.line].append(in_simplified(figure))
     doc_lines = {line.number: line for line in lines}
     placed_by_line: dict[int, list[_Placed]] = {}
     for line in lines:
@@ -766,7 +775,7 @@ class CorpusAudit:
         figures_by_line: dict[tuple[str, int], list[Any]] = defaultdict(list)
         for figure in extraction.figures:
             figures_by_line[(figure.doc, figure.line)].append(figure)
-            self._add_figure(figure)
+            self._add_figure(in_simplified(figure))
         p = params()
         minimum, set_minimum = int(p["duplicate.min_chars"]), int(p["duplicate.figure_set_min"])
         file = strings.code(extraction.file)

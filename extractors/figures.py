@@ -411,7 +411,7 @@ def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
         if match.group("before") is None and text[start:start + 1] == " ":
             start += 1
         raw_start, raw_end = line.raw_span(start, end)
-        metric = _as_written(line, _metric(text, match, floor), match)
+        metric = _metric(text, match, floor)  # normalised (Simplified): what the cues are written in
         modality = _modality(kind, text, match, section_titles, metric, ahead)
         if modality == "achieved" and found and found[-1]["modality"] == "context" and not _SENTENCE_BREAK.search(
                 text, floor, start) and not _cues()[("sentence", "achieved")].search(text, floor, start):
@@ -423,7 +423,7 @@ def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
             "unit": canonical, "dimension": dimension,
             "qualifier": _qualifier(match, implied, text),
             "modality": modality,
-            "metric": metric,
+            "metric": _as_written(line, metric, match),
             "rule": "number+unit" if not match.group("num2") else "range+unit",
         })
         floor = end
