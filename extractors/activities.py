@@ -4,9 +4,11 @@ All sentences of a document and the titles of its headings are classified in one
 model (``nlp.classify.shipped_model``); the keyword scorer stands in only when no model ships. Heading
 context: a sentence that is not confidently an activity of its own (top probability below the model's
 threshold, or `general`) takes the activity the other sentences of its paragraph report, else the class
-of its nearest heading that is confident (innermost first, the line's own heading excluded), at half that
-heading's confidence; a confident `general` heading stops the search (its lines stay `general`: 存在的问题,
-下一步打算 …). With no context, a sentence keeps its own top class down to ``FLOOR``.
+of its nearest heading that is confidently an activity (innermost first, the line's own heading excluded),
+at half that heading's confidence: a structural heading (存在的问题, 下一步打算 …) is passed over, so the
+problems of a training section are training problems. A heading line with no text of its own that is
+confidently `general` stays `general`. With no context, a sentence keeps its own top class down to
+``FLOOR``.
 """
 from __future__ import annotations
 
@@ -121,19 +123,19 @@ def _paragraph_classes(pending: list[tuple], results: list[Result]) -> dict[int,
     return {number: (category, max(confidences)) for number, (category, confidences) in best.items()}
 
 
-def _decide(result: Result, paragraph: tuple[str, float] | None, headings: list[Result]) -> tuple[str, float]:
-    """The category of one sentence: its own class when confidently an activity, else its paragraph's, else
-    its nearest confident heading's (a confident `general` heading stops the search), else its own top
-    class down to ``FLOOR``, else `general`."""
+def _decide(result: Result, paragraph: tuple[str, float] | None, headings: list[Result],
+            bare_heading: bool = False) -> tuple[str, float]:
+    """The category of one sentence: its own class when confidently an activity (or confidently `general`
+    when it is a heading line with no text of its own: 取得的成绩, 存在的困难), else its paragraph's, else its
+    nearest confident heading's that is an activity, else its own top class down to ``FLOOR``, else
+    `general`."""
     category, confidence, confident, general = result
-    if confident and category != FALLBACK:
+    if confident and (category != FALLBACK or bare_heading):
         return category, confidence
     if paragraph is not None:
         return paragraph[0], round(paragraph[1] * CONTEXT_DISCOUNT, 3)
     for h_category, h_confidence, h_confident, _ in reversed(headings):
-        if h_confident:
-            if h_category == FALLBACK:
-                break
+        if h_confident and h_category != FALLBACK:  # a structural heading (存在的问题) is no topic: look further up
             return h_category, round(h_confidence * CONTEXT_DISCOUNT, 3)
     if category != FALLBACK and confidence >= FLOOR:
         return category, confidence
@@ -159,8 +161,13 @@ def find_activities(document, under: dict[int, tuple]) -> list[Activity]:
     sentence_results = results[len(titles):]
     paragraph = _paragraph_classes(pending, sentence_results)
     activities: list[Activity] = []
+    sentences_of: dict[int, int] = {}
+    for line, *_ in pending:
+        sentences_of[line.number] = sentences_of.get(line.number, 0) + 1
     for (line, start, end, headings, context), result in zip(pending, sentence_results):
-        category, confidence = _decide(result, paragraph.get(line.number), [heading_result[h.line] for h in context])
+        bare_heading = bool(headings) and headings[-1].line == line.number and sentences_of[line.number] == 1
+        category, confidence = _decide(result, paragraph.get(line.number), [heading_result[h.line] for h in context],
+                                       bare_heading)
         raw_start, raw_end = line.raw_span(start, end)
         activities.append(Activity(
             file=document.file, line=line.number, doc=document.id, text=line.raw[raw_start:raw_end],

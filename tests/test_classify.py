@@ -171,9 +171,11 @@ def test_unconfident_sentence_takes_its_heading_class():
     # unconfident: the paragraph's class, then the nearest confident heading's, each at half confidence
     (("training", 0.4, False, 0.1), ("management", 0.8), [], ("management", 0.4)),
     (("training", 0.4, False, 0.1), None, [("safety", 0.9, True, 0.0), ("tcm", 0.6, True, 0.0)], ("tcm", 0.3)),
-    # a confident general heading stops the search; the sentence keeps its own top class above FLOOR
+    # a confident general heading is passed over: the next one up gives the class
     (("training", 0.4, False, 0.1), None, [("safety", 0.9, True, 0.0), ("general", 0.9, True, 0.9)],
-     ("training", 0.4)),
+     ("safety", 0.45)),
+    # with no heading that is an activity, the sentence keeps its own top class down to FLOOR
+    (("training", 0.4, False, 0.1), None, [("general", 0.9, True, 0.9)], ("training", 0.4)),
     # no context and below FLOOR, or general itself: general with the model's probability of general
     (("training", 0.2, False, 0.15), None, [], ("general", 0.15)),
     (("general", 0.9, True, 0.9), None, [], ("general", 0.9)),
@@ -181,6 +183,20 @@ def test_unconfident_sentence_takes_its_heading_class():
 def test_decide_context_and_floor(result, paragraph, headings, expected):
     results = [activities_module.Result(*h) for h in headings]
     assert activities_module._decide(activities_module.Result(*result), paragraph, results) == expected
+
+
+def test_a_bare_structural_heading_stays_general():
+    general_heading = activities_module.Result("general", 0.95, True, 0.95)
+    topic = [activities_module.Result("training", 0.9, True, 0.0)]
+    assert activities_module._decide(general_heading, None, topic, bare_heading=True) == ("general", 0.95)
+    assert activities_module._decide(general_heading, None, topic) == ("training", 0.45)
+
+
+def test_problems_under_a_topic_keep_the_topic():
+    found = activities_of("测试社区2023年工作总结\n一、职工培训工作\n（一）取得的成绩\n（二）存在的困难\n"
+                          "部分职工参加的积极性不高。\n")
+    by_line = {a.line: a.category for a in found}
+    assert by_line[3] == by_line[4] == "general" and by_line[5] == "training", by_line
 
 
 def test_keyword_rules_stand_in_when_no_model_ships(monkeypatch):
