@@ -914,6 +914,8 @@ class CorpusAudit:
         return tuple(f"{doc_id}:{number}:{start}" for start in self._starts[begin:end])
 
     def _duplicates(self) -> list[Finding]:
+        """duplicate_claim: each line that nearly repeats lines of other documents (one finding naming them
+        all), then each line that states the same set of figures as a line of another document."""
         import numpy as np
 
         keys, shared = self._similar_pairs()
