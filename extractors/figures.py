@@ -23,7 +23,7 @@ from .sections import match_marker, path_of
 
 _CN = "零〇○一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟"
 _ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?(?:[千百](?![元米克斤瓦]))?(?:[万亿](?:\d{1,4}(?!\d)(?:[千百](?![元米克斤瓦]))?)?)?"
-_NUMBER = rf"(?:百分之[{_CN}\d.点]+|上[百千万]|(?<![每上下前后])半(?=年时间|年多|个月|个小时|天|小时)|{_ARABIC}|[{_CN}]+(?:点[{_CN}]+)?)"
+_NUMBER = rf"(?:百分之[{_CN}\d.点]+|上[百千万]|(?<![每上下前后])半(?=年时间|年多|个月|个小时|天|小时)|(?<=为期|历时|持续|长达|用了|用时|经过)半(?=年)|{_ARABIC}|[{_CN}]+(?:点[{_CN}]+)?)"
 _DASH = r"[-—–~～至到]{1,2}"
 # Event counts that a lone 一 may carry: `每月一次`, `至少一场` (一个, 一种, 一批 are articles).
 _ONE_UNITS = frozenset("次场期轮回遍趟名位人台辆套")
@@ -105,7 +105,8 @@ def _candidate_pattern() -> regex.Pattern:
         rf"(?:(?P<infix>{infix})?(?P<unit1>{units})?\s?(?P<dash>{_DASH})\s?(?P<num2>{_NUMBER}))?"
         rf"(?P<infix2>{infix})?"
         rf"(?P<unit>{units})?"
-        rf"(?:(?P<infix3>{infix})(?P<unit_tail>月|小时|星期|季度|百分点))?"
+        rf"(?:(?:(?P<infix3>{infix})|(?P<half>半))(?P<unit_tail>月|小时|星期|季度|百分点))?"
+        rf"(?:(?<=年|天|小时|月|周)(?P<half_after>半)(?![年月天日]))?"
         rf"(?P<after>{after})?"
     )
 
@@ -182,6 +183,8 @@ def _acceptable(match: regex.Match, text: str, unit: _Unit | None) -> bool:
     if unit is not None and unit.dimension == "other" and unit.canonical in ("岁", "周岁"):
         return False
     chinese = bool(_NUMERAL_ONLY.fullmatch(number)) or number == "半"
+    if match.group("half") or match.group("half_after"):
+        return True  # 一个半月, 一年半: a duration
     if chinese and number in ("一", "壹") and not match.group("before"):
         following = text[match.end():match.end() + 1]
         return (match.group("unit") or "")[:1] in _ONE_UNITS and not (following and following in "性些")
@@ -222,7 +225,7 @@ def _clause_before(text: str, start: int, floor: int) -> str:
 
 
 _NOUNISH = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "nw", "vn", "an", "b", "j", "l", "s", "x", "eng"})
-_MAY_COUNT = regex.compile(rf"[\d{regex.escape(CHINESE_NUMERAL_CHARS)}上]")  # a line without these holds no figure
+_MAY_COUNT = regex.compile(rf"[\d{regex.escape(CHINESE_NUMERAL_CHARS)}上半]")  # a line without these holds no figure
 _COUNTED_TAGS = (_NOUNISH - {"vn"}) | {"zg"}  # the first word after a measure word that makes it the counted noun
 _HAN = regex.compile(r"\p{Han}")
 _JOINERS = frozenset({"、", "和", "及", "与", "或", "\"", "“", "”", "《", "》", "\""})
@@ -397,6 +400,8 @@ def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
             continue
         try:
             value, value_max, implied = _read(match.group("num"))
+            if match.group("half") or match.group("half_after"):
+                value += Decimal("0.5")  # 一个半月 → 1.5 个月, 两年半 → 2.5 年
             if match.group("num2"):
                 value_max = _read(match.group("num2"))[0]
         except (NumeralError, KeyError, ArithmeticError):
