@@ -201,6 +201,9 @@ def _duration_year(match: regex.Match, text: str) -> bool:
     return (len(value) <= 3 or not value.isdigit() and len(value) <= 3) and not text[match.end():match.end() + 1].isdigit()
 
 
+SEPARATED_WINDOW = 10  # characters before a number searched for a separated qualifier (至少面对面随访1次)
+
+
 def _qualifier(match: regex.Match, implied: str | None, text: str) -> str:
     """exact / about / over / under from the words touching the number, then a cue just before it."""
     sides = _qualifiers()
@@ -211,7 +214,7 @@ def _qualifier(match: regex.Match, implied: str | None, text: str) -> str:
             return sides[side][word]
     if implied:
         return implied
-    window = text[max(0, match.start() - 6):match.start()]
+    window = text[max(0, match.start() - SEPARATED_WINDOW):match.start()]
     for word, qualifier in _qualifiers()["separated"].items():
         if word in window and not _CLAUSE_BREAK.search(window[window.rfind(word):]):
             return qualifier
@@ -351,13 +354,13 @@ def _modality(kind: str, text: str, match: regex.Match, section_titles: str, met
 
     if cued("sentence", "achieved", sentence) or cued("clause", "achieved", clause):
         return "achieved"
-    if kind == "plan" or ahead or cued("sentence", "target", sentence) or cued("clause", "target", clause) or (
+    if cued("sentence", "target", sentence) or cued("clause", "target", clause) or (
             cued("section", "target", section_titles) and not cued("section", "achieved", section_titles)):
         return "target"
     if cued("clause", "context", clause) or cued("metric", "context", metric or "") or cued(
             "sentence", "context", sentence):
-        return "context"
-    return "achieved"
+        return "context"  # a standing fact, in a plan too: 服务人口3.26万人
+    return "target" if kind == "plan" or ahead else "achieved"
 
 
 def _as_written(line: Line, metric: str | None, match: regex.Match) -> str | None:

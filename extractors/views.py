@@ -50,7 +50,7 @@ LEFT JOIN metric_indicators AS m ON m.metric = f.metric AND m.unit = f.unit
 LEFT JOIN indicators AS i ON i.id = m.indicator""",
     """CREATE VIEW IF NOT EXISTS indicator_values AS
 SELECT community, indicator, indicator_zh, indicator_unit, indicator_category, modality,
-       CASE aggregate WHEN 'mean' THEN SUM(line_sum) / SUM(line_figures) WHEN 'max' THEN MAX(line_max)
+       CASE aggregate WHEN 'mean' THEN CAST(SUM(line_sum) AS REAL) / SUM(line_figures) WHEN 'max' THEN MAX(line_max)
             ELSE SUM(line_max) END AS value,
        aggregate, SUM(line_figures) AS figures, COUNT(DISTINCT doc) AS documents
 FROM (SELECT community, file, doc, line, indicator, indicator_zh, indicator_unit, indicator_category,
