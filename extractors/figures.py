@@ -229,6 +229,7 @@ def _clause_before(text: str, start: int, floor: int) -> str:
 
 _NOUNISH = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "nw", "vn", "an", "b", "j", "l", "s", "x", "eng"})
 _MAY_COUNT = regex.compile(rf"[\d{regex.escape(CHINESE_NUMERAL_CHARS)}上半]")  # a line without these holds no figure
+_ADJACENT = " 、和及与"  # between two figures of one thing: 47户82人, 5个和3个
 _COUNTED_TAGS = (_NOUNISH - {"vn"}) | {"zg"}  # the first word after a measure word that makes it the counted noun
 _HAN = regex.compile(r"\p{Han}")
 _JOINERS = frozenset({"、", "和", "及", "与", "或", "\"", "“", "”", "《", "》", "\""})
@@ -419,7 +420,11 @@ def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
         if match.group("before") is None and text[start:start + 1] == " ":
             start += 1
         raw_start, raw_end = line.raw_span(start, end)
-        metric = _metric(text, match, floor)  # normalised (Simplified): what the cues are written in
+        if found and not text[floor:start].strip(_ADJACENT):
+            metric = previous_metric  # 386户612人: the same thing counted twice
+        else:
+            metric = _metric(text, match, floor)  # normalised (Simplified): what the cues are written in
+        previous_metric = metric
         modality = _modality(kind, text, match, section_titles, metric, ahead)
         if modality == "achieved" and found and found[-1]["modality"] == "context" and not _SENTENCE_BREAK.search(
                 text, floor, start) and not _cues()[("sentence", "achieved")].search(text, floor, start):
