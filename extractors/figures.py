@@ -388,6 +388,7 @@ def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
     units = _units()
     found: list[dict] = []
     floor = skip_to
+    previous_metric: str | None = None
     for match in _candidate_pattern().finditer(text, skip_to):
         num_start, num_end = match.start("num"), match.end()
         if num_start > 0 and text[num_start - 1] in "第篇" or text[num_start - 1:num_start].isdigit():
