@@ -195,6 +195,19 @@ def _acceptable(match: regex.Match, text: str, unit: _Unit | None) -> bool:
     return True
 
 
+def _qualifies_a_group(match: regex.Match, text: str, unit: _Unit | None) -> bool:
+    """`5000万元以上产业项目`, `50万元以上的村`: a threshold (以上/以下) written before a noun is an attribute
+    of the group counted after it, like the age in `60岁以上老人`; a share (`90%以上居民`) still counts."""
+    if match.group("after") not in _THRESHOLD_WORDS or unit is None or unit.dimension == "percent":
+        return False
+    following = text[match.end():match.end() + _GROUP_LOOKAHEAD]
+    if following.startswith("的"):
+        following = following[1:]
+    if not following or not _HAN.match(following):
+        return False
+    return _metric_tokens(following)[0][1] in _COUNTED_TAGS
+
+
 def _duration_year(match: regex.Match, text: str) -> bool:
     """`连续2年`, `3天` are durations; a four-digit year is a date (already excluded)."""
     value = match.group("num")
@@ -229,6 +242,8 @@ def _clause_before(text: str, start: int, floor: int) -> str:
 
 _NOUNISH = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "nw", "vn", "an", "b", "j", "l", "s", "x", "eng"})
 _MAY_COUNT = regex.compile(rf"[\d{regex.escape(CHINESE_NUMERAL_CHARS)}上半]")  # a line without these holds no figure
+_THRESHOLD_WORDS = frozenset({"以上", "以下", "及以上"})
+_GROUP_LOOKAHEAD = 6  # characters after a threshold read to tell whether a noun follows it
 _ADJACENT = " 、和及与"  # between two figures of one thing: 47户82人, 5个和3个
 _COUNTED_TAGS = (_NOUNISH - {"vn"}) | {"zg"}  # the first word after a measure word that makes it the counted noun
 _HAN = regex.compile(r"\p{Han}")
@@ -397,7 +412,7 @@ def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
         if match.group("unit_tail"):
             written_unit = (written_unit or "") + match.group("unit_tail")
         unit = units.get(written_unit) if written_unit else None
-        if not _acceptable(match, text, unit):
+        if not _acceptable(match, text, unit) or _qualifies_a_group(match, text, unit):
             continue
         if excluded is None:
             excluded = _excluded_spans(text)
