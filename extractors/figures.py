@@ -196,9 +196,10 @@ def _acceptable(match: regex.Match, text: str, unit: _Unit | None) -> bool:
 
 
 def _qualifies_a_group(match: regex.Match, text: str, unit: _Unit | None) -> bool:
-    """`5000万元以上产业项目`, `50万元以上的村`: a threshold (以上/以下) written before a noun is an attribute
-    of the group counted after it, like the age in `60岁以上老人`; a share (`90%以上居民`) still counts."""
-    if match.group("after") not in _THRESHOLD_WORDS or unit is None or unit.dimension == "percent":
+    """`5000万元以上产业项目`, `50万元以上的村`: a threshold of a measure (money, area, weight …) written
+    before a noun is an attribute of the group counted after it, like the age in `60岁以上老人`. A count
+    (`培育10个以上产业集群`) or a share (`90%以上居民`) still is a figure."""
+    if match.group("after") not in _THRESHOLD_WORDS or unit is None or unit.dimension not in _MEASURE_DIMENSIONS:
         return False
     following = text[match.end():match.end() + _GROUP_LOOKAHEAD]
     if following.startswith("的"):
@@ -243,6 +244,7 @@ def _clause_before(text: str, start: int, floor: int) -> str:
 _NOUNISH = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "nw", "vn", "an", "b", "j", "l", "s", "x", "eng"})
 _MAY_COUNT = regex.compile(rf"[\d{regex.escape(CHINESE_NUMERAL_CHARS)}上半]")  # a line without these holds no figure
 _THRESHOLD_WORDS = frozenset({"以上", "以下", "及以上"})
+_MEASURE_DIMENSIONS = frozenset({"money", "area", "weight", "length", "volume", "concentration"})
 _GROUP_LOOKAHEAD = 6  # characters after a threshold read to tell whether a noun follows it
 _ADJACENT = " 、和及与"  # between two figures of one thing: 47户82人, 5个和3个
 _COUNTED_TAGS = (_NOUNISH - {"vn"}) | {"zg"}  # the first word after a measure word that makes it the counted noun
