@@ -6,9 +6,10 @@ context: a sentence that is not confidently an activity of its own (top probabil
 threshold, or `general`) takes the activity the other sentences of its paragraph report, else the class
 of its nearest heading that is confidently an activity (innermost first, the line's own heading excluded),
 at half that heading's confidence: a structural heading (存在的问题, 下一步打算 …) is passed over, so the
-problems of a training section are training problems. A heading line with no text of its own that is
-confidently `general` stays `general`. With no context, a sentence keeps its own top class down to
-``FLOOR``.
+problems of a training section are training problems. A line that stands alone and is confidently
+`general` stays `general`: a heading with no text of its own, or one of the lines that close a document
+(the last lines that are all confidently `general`: 以上报告, the signature, the date). With no context, a
+sentence keeps its own top class down to ``FLOOR``.
 """
 from __future__ import annotations
 
@@ -123,14 +124,29 @@ def _paragraph_classes(pending: list[tuple], results: list[Result]) -> dict[int,
     return {number: (category, max(confidences)) for number, (category, confidences) in best.items()}
 
 
+def _closing_lines(pending: list[tuple], results: list[Result]) -> set[int]:
+    """The lines that close a document: the last lines whose every sentence is confidently `general`
+    (以上报告，请审议; the signature; the date). They belong to no section's activity."""
+    general_only: dict[int, bool] = {}
+    for (line, *_), result in zip(pending, results):
+        general_only[line.number] = general_only.get(line.number, True) and result.confident and \
+            result.category == FALLBACK
+    closing: set[int] = set()
+    for number in sorted(general_only, reverse=True):
+        if not general_only[number]:
+            break
+        closing.add(number)
+    return closing
+
+
 def _decide(result: Result, paragraph: tuple[str, float] | None, headings: list[Result],
-            bare_heading: bool = False) -> tuple[str, float]:
+            stands_alone: bool = False) -> tuple[str, float]:
     """The category of one sentence: its own class when confidently an activity (or confidently `general`
-    when it is a heading line with no text of its own: 取得的成绩, 存在的困难), else its paragraph's, else its
-    nearest confident heading's that is an activity, else its own top class down to ``FLOOR``, else
-    `general`."""
+    when it stands alone: a heading line with no text of its own, 取得的成绩, or a closing line, 述职人：…),
+    else its paragraph's, else its nearest confident heading's that is an activity, else its own top class
+    down to ``FLOOR``, else `general`."""
     category, confidence, confident, general = result
-    if confident and (category != FALLBACK or bare_heading):
+    if confident and (category != FALLBACK or stands_alone):
         return category, confidence
     if paragraph is not None:
         return paragraph[0], round(paragraph[1] * CONTEXT_DISCOUNT, 3)
@@ -164,10 +180,12 @@ def find_activities(document, under: dict[int, tuple]) -> list[Activity]:
     sentences_of: dict[int, int] = {}
     for line, *_ in pending:
         sentences_of[line.number] = sentences_of.get(line.number, 0) + 1
+    closing = _closing_lines(pending, sentence_results)
     for (line, start, end, headings, context), result in zip(pending, sentence_results):
-        bare_heading = bool(headings) and headings[-1].line == line.number and sentences_of[line.number] == 1
+        stands_alone = line.number in closing or (
+            sentences_of[line.number] == 1 and bool(headings) and headings[-1].line == line.number)
         category, confidence = _decide(result, paragraph.get(line.number), [heading_result[h.line] for h in context],
-                                       bare_heading)
+                                       stands_alone)
         raw_start, raw_end = line.raw_span(start, end)
         activities.append(Activity(
             file=document.file, line=line.number, doc=document.id, text=line.raw[raw_start:raw_end],

@@ -188,13 +188,20 @@ def test_decide_context_and_floor(result, paragraph, headings, expected):
 def test_a_bare_structural_heading_stays_general():
     general_heading = activities_module.Result("general", 0.95, True, 0.95)
     topic = [activities_module.Result("training", 0.9, True, 0.0)]
-    assert activities_module._decide(general_heading, None, topic, bare_heading=True) == ("general", 0.95)
+    assert activities_module._decide(general_heading, None, topic, stands_alone=True) == ("general", 0.95)
     assert activities_module._decide(general_heading, None, topic) == ("training", 0.45)
+
+
+def test_a_sign_off_under_a_topic_stays_general():
+    found = activities_of("测试社区2023年工作总结\n一、职工培训工作\n全年组织业务培训12次。\n"
+                          "以上报告，请审议。\n2024年1月8日\n")
+    by_line = {a.line: a.category for a in found}
+    assert by_line[3] == "training" and by_line[4] == by_line[5] == "general", by_line
 
 
 def test_problems_under_a_topic_keep_the_topic():
     found = activities_of("测试社区2023年工作总结\n一、职工培训工作\n（一）取得的成绩\n（二）存在的困难\n"
-                          "部分职工参加的积极性不高。\n")
+                          "部分职工参加的积极性不高。\n二、健康教育工作\n全年举办健康知识讲座12次。\n")
     by_line = {a.line: a.category for a in found}
     assert by_line[3] == by_line[4] == "general" and by_line[5] == "training", by_line
 
