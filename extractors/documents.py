@@ -231,6 +231,8 @@ _NOT_NAME_TAGS = frozenset({"v", "vn", "vd", "d", "p", "c", "r", "u", "uj", "ul"
                             "ad", "t", "i", "l", "f", "y", "e", "o", "z", "zg", "x"})
 _VERB_TAGS = frozenset({"v", "vn", "vd", "p", "c", "r", "u", "uj", "m", "q", "t", "f", "a", "ad"})
 _BOUNDARY = regex.compile(r"(?:^|[^\p{Han}])(\p{Han}+)$")
+# Place units that jieba may tag oddly when cut off (村 → zg): they never make a name generic.
+_PLACE_WORDS = frozenset({"村", "镇", "乡", "县", "区", "旗", "街道"})
 # Tags of the function words (prepositions, conjunctions) after which a name starts.
 _CUT_TAGS = frozenset({"p", "c"})
 
@@ -271,7 +273,7 @@ def _proper_name(prefix: str) -> str | None:
     if len(words) == 1 and len(name) == 2:
         return None if segmenter.tag(name)[0][1] in _VERB_TAGS else name
     parts = set(words) | {w for word in words if len(word) > 3 for w in segmenter.backend.cut_for_search(word)}
-    for part in parts:
+    for part in parts - _PLACE_WORDS:
         tag = segmenter.tag(part)[0][1]
         numeral = tag == "m" and _NUMERAL_START.match(part)
         if tag in _NOT_NAME_TAGS or (numeral and (len(name) < 3 or _DIGIT.search(part))):

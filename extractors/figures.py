@@ -445,7 +445,8 @@ def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
         previous_metric = metric
         modality = _modality(kind, text, match, section_titles, metric, ahead)
         if modality == "achieved" and found and found[-1]["modality"] == "context" and not _SENTENCE_BREAK.search(
-                text, floor, start) and not _cues()[("sentence", "achieved")].search(text, floor, start):
+                text, floor, start) and not any(_cues()[(where, "achieved")].search(text, floor, start)
+                                                for where in ("sentence", "chain")):
             modality = "context"  # standing facts are listed together: 总面积…,28个社区,总人口…
         found.append({
             "text": line.raw[raw_start:raw_end], "start": raw_start, "end": raw_end,
