@@ -21,7 +21,7 @@ from .sections import match_marker
 TITLE_MAX_CHARS = 40
 _SENTENCE_PUNCT = regex.compile(r"[。;；!！?？]|[,，].*[,，]")
 # A title numbered within a page: `…总结 篇3`, `…计划4`, `…报告(2)`, `…总结 范文三`.
-_NUMBERED = regex.compile(r"(?:篇|范文|之)?\s*[(（]?(?:\d{1,3}|[一二三四五六七八九十]{1,3})[)）]?$")
+_NUMBERED = regex.compile(r"(?:篇|范文|之)?\s*[(（]?(\d{1,3}|[一二三四五六七八九十]{1,3})[)）]?$")
 _COLLECTION = regex.compile(r"\d+篇|[一二三四五六七八九十]+篇|篇目|大全|精选|范文$|合集")
 _YEAR = regex.compile(r"(?<!\d)((?:19|20)\d\d)(?:\s*年|\s*年度)?")
 _MASKED_YEAR = regex.compile(r"(?:20|19)?[xX×_＿]{2,}\s*年|20[xX×_＿]{1,2}\s*年|_+年")
@@ -112,6 +112,10 @@ _OPENING_YEAR = regex.compile(r"(?:在|\D{0,2})?((?:19|20)\d\d)年(?:度)?(?:[,�
 # The sentence that announces the report names its period: `现将2023年度履职情况报告如下`.
 _REPORTED_YEAR = regex.compile(r"(?:现将|现就|特将|下面将|下面就)\D{0,6}?((?:19|20)\d\d|(?:20)?[xX×_＿]{1,4})\s*年"
                                r"[^。;；!！?？]{0,20}?(?:总结|报告|汇报|述职|述廉)如下")
+# A sentence that opens with a year and a comma (`2023年，在街道党工委的领导下…`), early in a report that names
+# its year nowhere else.
+_SENTENCE_YEAR = regex.compile(r"(?:^|[。;；!！?？])\s*((?:19|20)\d\d)年(?:度)?[,，]")
+_YEAR_SENTENCE_LINES = 12
 _NUMERAL_START = regex.compile(r"[\d一二两三四五六七八九十百千万几数]")
 _DIGIT = regex.compile(r"\d")
 # Place units below a prefecture: county-level (县, 区, 旗), township (镇, 乡, 集镇) and street office (街道);
@@ -207,6 +211,10 @@ def _year(title: str | None, lines: tuple[Line, ...]) -> int | None:
         found = _OPENING_YEAR.match(head) or _REPORTED_YEAR.search(_digits(line.text))
         if found:
             return int(found.group(1)) if found.group(1).isdigit() else None
+    for line in lines[:_YEAR_SENTENCE_LINES]:  # a 述职 opens a paragraph with its year: `2023年，在…领导下`
+        found = _SENTENCE_YEAR.search(_digits(line.text))
+        if found:
+            return int(found.group(1))
     return None
 
 
@@ -225,7 +233,7 @@ def _name_stopwords() -> frozenset[str]:
 
 # Words that may stand between a clause boundary and a name: `根据高新区…`, `目前,财源街道…`. A one-character
 # preposition (在, 对, 与 …) is cut by its tag instead (see _CUT_TAGS): `和平`, `向阳` are names.
-_LEAD_IN = regex.compile(r"^(?:年度|年|根据|按照|依照|配合|协助|联合|目前|现在|今年|去年|现任|担任|作为|我是|本人|我代表|代表)+")
+_LEAD_IN = regex.compile(r"^(?:年度|年|根据|按照|依照|配合|协助|联合|目前|现在|今年|去年|现任|担任|起任|作为|我是|本人|我代表|代表)+")
 # Tags of words that cannot be part of a proper name: verbs, adverbs, pronouns, particles, idioms …
 _NOT_NAME_TAGS = frozenset({"v", "vn", "vd", "d", "p", "c", "r", "u", "uj", "ul", "uz", "ud", "ug", "uv",
                             "ad", "t", "i", "l", "f", "y", "e", "o", "z", "zg", "x"})
@@ -283,7 +291,7 @@ def _proper_name(prefix: str) -> str | None:
 
 MIN_ORG_SCORE = 2
 # The speaker of a 述职 report names the unit they work in: `现任青石镇卫生院…科长`, `在桂香社区居委会担任主任`.
-_SPEAKER = regex.compile(r"(?:现任|担任|任职于|就职于|本人\d*年?在|我在|我代表)$")
+_SPEAKER = regex.compile(r"(?:现任|担任|起任|任职于|就职于|本人\d*年?在|我在|我代表)$")
 # A prefecture-level city is the document's place when it has at least this share of the city mentions:
 # a provincial report names many cities, none of them its own.
 MIN_PLACE_SHARE = 0.5
@@ -518,7 +526,7 @@ def _title_starts(lines: list[Line]) -> list[int]:
         stems = {}
         for i in numbered:
             stems.setdefault(_title_stem(lines[i].text), []).append(i)
-        best = max(stems.values(), key=len)
+        best = max([*stems.values(), _numbered_run(lines, numbered)], key=len)
         if len(best) >= 2:
             return best
     if not titles:
@@ -532,6 +540,16 @@ def _title_starts(lines: list[Line]) -> list[int]:
     same = [i for i in titles if i > first and (lines[i].text == lines[first].text
                                                 or len(subject) >= 2 and _subject(lines[i].text) == subject)]
     return [first] + same
+
+
+def _numbered_run(lines: list[Line], numbered: list[int]) -> list[int]:
+    """The numbered titles whose numbers run 1, 2, 3 … in page order, whatever their subjects: a page of
+    different reports (`街道办副主任述职报告 篇1`, `社区党委书记述职报告 篇2`)."""
+    run: list[int] = []
+    for i in numbered:
+        if int(parse_number(_NUMBERED.search(lines[i].text).group(1))) == len(run) + 1:
+            run.append(i)
+    return run
 
 
 def _leads(lines: list[Line], index: int) -> bool:

@@ -22,7 +22,9 @@ _RANK = {style: rank for rank, (style, _) in enumerate(MARKER_STYLES)}
 _ENUMERATOR_RANK = len(MARKER_STYLES)
 _TITLE_END = regex.compile(r"[。;；:：]")
 _LEADING_PUNCT = regex.compile(r"^[\s,，、.．:：]+")
-# A marker followed by these is a figure or date, not a heading: `1.8万`, `3、4月份`.
+# An open marker followed by these is a figure or date, not a heading: `1.8万`, `3、4月份`. A closed marker
+# (`（2）`, `②`) cannot run into a number, so `（2）3月24日…` is a heading.
+_CLOSED = regex.compile(r"[)）]|[①-⑳]")
 _NOT_HEADING_AFTER = regex.compile(r"^\s*(?:\d{1,2}\s*[月日号]|[一二三四五六七八九十]{1,2}月|[月日号年%])")
 
 
@@ -45,7 +47,7 @@ def match_marker(text: str) -> tuple[str, str] | None:
     """Return (style, marker) when a normalised line opens with an outline marker or enumerator."""
     for style, pattern in MARKER_STYLES:
         found = pattern.match(text)
-        if found and not _NOT_HEADING_AFTER.match(text[found.end():]):
+        if found and (_CLOSED.search(found.group()) or not _NOT_HEADING_AFTER.match(text[found.end():])):
             return style, found.group()
     found = ENUMERATOR.match(text)
     if found and len(text) > found.end() and not text[found.end()] in "的个次":
