@@ -202,11 +202,11 @@ def _qualifies_a_group(match: regex.Match, text: str, unit: _Unit | None) -> boo
     if match.group("after") not in _THRESHOLD_WORDS or unit is None or unit.dimension not in _MEASURE_DIMENSIONS:
         return False
     following = text[match.end():match.end() + _GROUP_LOOKAHEAD]
-    if following.startswith("的"):
-        following = following[1:]
+    attributive = following.startswith("的")  # 5万元以内的救助事项: a 的 makes even a verbal noun the head
+    following = following[attributive:]
     if not following or not _HAN.match(following):
         return False
-    return _metric_tokens(following)[0][1] in _COUNTED_TAGS
+    return _metric_tokens(following)[0][1] in (_COUNTED_TAGS | {"vn"} if attributive else _COUNTED_TAGS)
 
 
 def _duration_year(match: regex.Match, text: str) -> bool:
@@ -243,7 +243,7 @@ def _clause_before(text: str, start: int, floor: int) -> str:
 
 _NOUNISH = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "nw", "vn", "an", "b", "j", "l", "s", "x", "eng"})
 _MAY_COUNT = regex.compile(rf"[\d{regex.escape(CHINESE_NUMERAL_CHARS)}上半]")  # a line without these holds no figure
-_THRESHOLD_WORDS = frozenset({"以上", "以下", "及以上"})
+_THRESHOLD_WORDS = frozenset({"以上", "以下", "及以上", "以内"})
 _MEASURE_DIMENSIONS = frozenset({"money", "area", "weight", "length", "volume", "concentration"})
 _GROUP_LOOKAHEAD = 6  # characters after a threshold read to tell whether a noun follows it
 _ADJACENT = " 、和及与"  # between two figures of one thing: 47户82人, 5个和3个
