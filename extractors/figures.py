@@ -359,7 +359,7 @@ def _metric(text: str, match: regex.Match, floor: int) -> str | None:
 
 
 def _modality(kind: str, text: str, match: regex.Match, section_titles: str, metric: str | None,
-              ahead: bool = False) -> str:
+              ahead: bool = False, year: int | None = None) -> str:
     """achieved / target / context from the document kind and the cue words around the figure."""
     cues = _cues()
     sentence_start = max((m.end() for m in _SENTENCE_BREAK.finditer(text, 0, match.start())), default=0)
@@ -378,7 +378,14 @@ def _modality(kind: str, text: str, match: regex.Match, section_titles: str, met
     if cued("clause", "context", clause) or cued("metric", "context", metric or "") or cued(
             "sentence", "context", sentence):
         return "context"  # a standing fact, in a plan too: 服务人口3.26万人
-    return "target" if kind == "plan" or ahead else "achieved"
+    if kind == "plan" or ahead:
+        return "achieved" if _names_a_past_year(sentence, year) else "target"  # 2024年全县发放… in a 2025 plan
+    return "achieved"
+
+
+def _names_a_past_year(sentence: str, year: int | None) -> bool:
+    """Tell whether a sentence reports on a year before the document's own (not `到2020年` targets)."""
+    return year is not None and any(int(found.group(1)) < year for found in _PAST_YEAR.finditer(sentence))
 
 
 def _as_written(line: Line, metric: str | None, match: regex.Match) -> str | None:
@@ -393,7 +400,7 @@ def _as_written(line: Line, metric: str | None, match: regex.Match) -> str | Non
 
 
 def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
-                    skip_to: int = 0, ahead: bool = False) -> list[dict]:
+                    skip_to: int = 0, ahead: bool = False, year: int | None = None) -> list[dict]:
     """Every figure of one normalised line as field dicts (offsets into the raw line).
 
     ``ahead``: the line sits in a part that plans ahead (a report's section on its own year or later).
@@ -443,7 +450,7 @@ def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
         else:
             metric = _metric(text, match, floor)  # normalised (Simplified): what the cues are written in
         previous_metric = metric
-        modality = _modality(kind, text, match, section_titles, metric, ahead)
+        modality = _modality(kind, text, match, section_titles, metric, ahead, year)
         if modality == "achieved" and found and found[-1]["modality"] == "context" and not _SENTENCE_BREAK.search(
                 text, floor, start) and not any(_cues()[(where, "achieved")].search(text, floor, start)
                                                 for where in ("sentence", "chain")):
@@ -463,6 +470,7 @@ def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
 
 
 _TITLE_YEAR = regex.compile(r"(20\d\d)年")
+_PAST_YEAR = regex.compile(r"(?<![到至比较与同在])((?:19|20)\d\d)年(?!底前|前|基础|水平)")
 
 
 def _looks_ahead(titles: str, year: int | None) -> bool:
@@ -484,7 +492,7 @@ def find_figures(document, under: dict[int, tuple], activities=()) -> list[Figur
             skip = len(match_marker(line.text)[1])
         titles = " ".join(heading.title for heading in headings)
         ahead = _looks_ahead(titles, document.record.year)  # 2023年工作安排 in a 2023 report plans ahead
-        for fields in figures_in_line(line, document.kind, titles, skip, ahead):
+        for fields in figures_in_line(line, document.kind, titles, skip, ahead, document.record.year):
             category = _figure_category(fields["start"], by_line.get(line.number, ()), categories.get(line.number))
             figures.append(Figure(file=document.file, line=line.number, doc=document.id,
                                   category=category, section=path_of(headings), **fields))

@@ -36,7 +36,7 @@ def figure_keys(example: dict) -> tuple[list[tuple], list[tuple], list[dict]]:
     """(expected keys, actual keys, actual figures) of one figure example."""
     text = example["input"]
     line = normalise_line(text, 1, is_traditional(text))
-    actual = figures_in_line(line, example.get("kind", "summary"))
+    actual = figures_in_line(line, example.get("kind", "summary"), year=example.get("year"))
     return sorted(map(_key, example["figures"]), key=str), sorted(map(_key, actual), key=str), actual
 
 
