@@ -243,7 +243,7 @@ def _clause_before(text: str, start: int, floor: int) -> str:
 
 _NOUNISH = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "nw", "vn", "an", "b", "j", "l", "s", "x", "eng"})
 _MAY_COUNT = regex.compile(rf"[\d{regex.escape(CHINESE_NUMERAL_CHARS)}上半]")  # a line without these holds no figure
-_THRESHOLD_WORDS = frozenset({"以上", "以下", "及以上", "以内"})
+_THRESHOLD_WORDS = frozenset({"以上", "以下", "以内"})
 _MEASURE_DIMENSIONS = frozenset({"money", "area", "weight", "length", "volume", "concentration"})
 _GROUP_LOOKAHEAD = 6  # characters after a threshold read to tell whether a noun follows it
 _ADJACENT = " 、和及与"  # between two figures of one thing: 47户82人, 5个和3个
@@ -480,7 +480,6 @@ def _looks_ahead(titles: str, year: int | None) -> bool:
 
 def find_figures(document, under: dict[int, tuple], activities=()) -> list[Figure]:
     """Figures of every body line of a document, each with the category of the activity it belongs to."""
-    categories = _line_categories(activities)
     by_line: dict[int, list] = {}
     for activity in activities:
         by_line.setdefault(activity.line, []).append(activity)
@@ -492,24 +491,21 @@ def find_figures(document, under: dict[int, tuple], activities=()) -> list[Figur
             skip = len(match_marker(line.text)[1])
         titles = " ".join(heading.title for heading in headings)
         ahead = _looks_ahead(titles, document.record.year)  # 2023年工作安排 in a 2023 report plans ahead
+        own = by_line.get(line.number, [])
         for fields in figures_in_line(line, document.kind, titles, skip, ahead, document.record.year):
-            category = _figure_category(fields["start"], by_line.get(line.number, ()), categories.get(line.number))
             figures.append(Figure(file=document.file, line=line.number, doc=document.id,
-                                  category=category, section=path_of(headings), **fields))
+                                  category=_figure_category(fields["start"], own), section=path_of(headings),
+                                  **fields))
     return figures
 
 
-def _figure_category(start: int, activities, line_category: str | None) -> str | None:
-    """The category of the sentence that holds a figure (a line can report several activities), or the
-    line's when that sentence is `general` or there is none."""
+def _figure_category(start: int, activities: list) -> str | None:
+    """The category of the sentence of a line that holds a figure (a line can report several activities),
+    or, when that sentence is `general`, the line's most frequent category (first seen wins a tie)."""
     own = next((a.category for a in activities if a.start <= start < a.end), None)
-    return own if own and own != FALLBACK else line_category
-
-
-def _line_categories(activities) -> dict[int, str]:
-    """The most frequent activity category of each line (first seen wins a tie)."""
-    votes: dict[int, dict[str, int]] = {}
+    if own and own != FALLBACK:
+        return own
+    counts: dict[str, int] = {}
     for activity in activities:
-        counts = votes.setdefault(activity.line, {})
         counts[activity.category] = counts.get(activity.category, 0) + 1
-    return {line: max(counts, key=counts.get) for line, counts in votes.items()}
+    return max(counts, key=counts.get) if counts else None
