@@ -23,7 +23,7 @@ from array import array
 from collections import defaultdict
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import regex
 
@@ -32,6 +32,7 @@ from ..nlp.normalise import Line
 from ..nlp.numerals import CHINESE_NUMERAL_CHARS
 from ..nlp.resources import data_table
 from .records import Record
+from .signatures import SignatureStore, similar_pairs
 
 SEVERITIES = ("error", "warning", "info")
 FILE_CHECKS = ("placeholder", "rate_out_of_range", "part_sum_mismatch", "rate_count_mismatch")
@@ -665,31 +666,27 @@ def document_findings(document: Any, figures: Iterable[Any] = ()) -> list[Findin
 # --------------------------------------------------------------------------- corpus checks
 
 
-_FIGURE_COLUMNS = 10  # file, line, doc, end of text in CorpusAudit._texts, start, end, value, qualifier, unit, metric
+_FIGURE_COLUMNS = 10  # file, line, doc, end of text in CorpusAudit._texts, start, end, is int, qualifier, unit, metric
 _LINE_COLUMNS = 4  # doc, file, line number, end of the line's figure starts in CorpusAudit._starts
 _SET_COLUMNS = 4  # figure set, doc, file, line number
-_BLOCK = 4096  # signatures per block of CorpusAudit._blocks (2 MB at 128 permutations)
-_BATCH = 8192  # line pairs compared at once (two 4 MB arrays of signatures at 128 permutations)
 _NO_TEXT = b"\0"  # a figure text of None in CorpusAudit._texts (a text is never a lone NUL)
 
 
 class _Pool:
-    """Distinct values by an int code (None is 0): a value repeated across the corpus is kept once, and the
+    """Distinct strings by an int code (None is 0): a string repeated across the corpus is kept once, and the
     audit's columns hold its code."""
 
-    __slots__ = ("items", "_codes", "_key")
+    __slots__ = ("items", "_codes")
 
-    def __init__(self, key: Callable[[Any], Any] | None = None) -> None:
+    def __init__(self) -> None:
         self.items: list[Any] = [None]
         self._codes: dict[Any, int] = {None: 0}
-        self._key = key  # what tells values apart: the value itself, or e.g. repr for numbers (1 vs 1.0)
 
     def code(self, item: Any) -> int:
         """The code of ``item``, a new one the first time it is seen."""
-        key = item if self._key is None or item is None else self._key(item)
-        code = self._codes.get(key)
+        code = self._codes.get(item)
         if code is None:
-            code = self._codes[key] = len(self.items)
+            code = self._codes[item] = len(self.items)
             self.items.append(item)
         return code
 
@@ -732,24 +729,26 @@ def _implausible_finding(figure: _Figure, message: str, rule: str, evidence: str
 class CorpusAudit:
     """Collect, file by file, what the cross-document checks need; ``finish`` runs them.
 
-    Memory grows with the corpus, so nothing is kept as a Python object per figure or per line: the figures
-    a check can use (a single value with a metric) as ten ints each in one array, their texts as UTF-8 in one
-    buffer, repeated strings and numbers once in a pool; per body line its doc, file, number and figure
-    starts in arrays and its MinHash signature in blocks of one 2-D uint32 array; per figure set its key as
-    bytes. Documents keep kind, year and org.
+    Nothing is kept as a Python object per figure or per line: the figures a check can use (a single value
+    with a metric) as ten ints and a float each in two arrays, their texts as UTF-8 in one buffer, repeated
+    strings once in a pool; per body line its doc, file, number and figure starts in arrays and its MinHash
+    signature in a ``SignatureStore``, which writes them to an unnamed scratch file in the folder ``spill``
+    when one is given (else the largest part by far: 512 bytes per line); per figure set its key as bytes.
+    Documents keep kind, year and org.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, spill: str | None = None) -> None:
         self.documents: dict[str, _Document] = {}  # in the order first seen: the order of the findings
         self._finished = False
+        self._spill = spill
         self._reset()
 
     def _reset(self) -> None:
         """Keep nothing of the corpus but its documents: at the start, and once ``finish`` has run the checks,
         to leave the memory to the findings and their writer."""
         self._strings = _Pool()
-        self._numbers = _Pool(key=repr)
         self._figures = array("i")  # _FIGURE_COLUMNS codes and numbers per figure kept
+        self._values = array("d")  # the value of each figure kept (an int if its column "is int" says so)
         self._texts = bytearray()  # the texts of those figures, one after the other
         self._norm_rows = array("i")  # figures that meet a genre norm (audit_norms.tsv), in order ...
         self._norm_of = array("i")  # ... and the index of the first norm they meet
@@ -759,41 +758,33 @@ class CorpusAudit:
         self._checks: dict[tuple[int, int], tuple[int | None, str | None]] = {}  # (metric, unit) → norm, rate key
         self._lines = array("i")  # _LINE_COLUMNS per body line with a signature
         self._starts = array("i")  # start of each figure of those lines, line after line
-        self._blocks: list[Any] = []  # the signatures, _BLOCK per uint32 array
-        self._size = 0  # lines with a signature
+        p = params()
+        self._signatures = SignatureStore(int(p["duplicate.permutations"]), int(p["duplicate.bands"]),
+                                          None if self._finished else self._spill)
         self._sets: dict[bytes, int] = {}  # figure set key (_set_key) → its number, in the order first seen
         self._set_places = array("i")  # _SET_COLUMNS per line stating a figure set
 
     def add(self, extraction: Any) -> None:
-        """Take in one file's records (an ``Extraction``)."""
+        """Take in one file's records (an ``Extraction``), or what ``audit_input`` made of them already (in a
+        worker process) when its ``extra`` holds that under ``"audit"``."""
         if self._finished:
             raise RuntimeError("this CorpusAudit has finished already")
+        part = extraction.extra.get("audit") or audit_input(extraction)
         strings = self._strings
-        for document in extraction.documents:
-            self.documents[strings.intern(document.doc)] = _Document(
-                strings.intern(document.kind), document.year, strings.intern(document.org))
-        figures_by_line: dict[tuple[str, int], list[Any]] = defaultdict(list)
-        for figure in extraction.figures:
-            figures_by_line[(figure.doc, figure.line)].append(figure)
-            self._add_figure(in_simplified(figure))
-        p = params()
-        minimum, set_minimum = int(p["duplicate.min_chars"]), int(p["duplicate.figure_set_min"])
-        file = strings.code(extraction.file)
-        for (doc, number), text in body_line_texts(extraction.activities).items():
-            key = _KEY_DROP.sub("", text)
-            own = figures_by_line.get((doc, number), [])
-            if len(key) >= minimum:
-                self._add_line(strings.code(doc), file, number, _minhash(key), [f.start for f in own])
-            values = {(_plain(f.value), f.unit) for f in own}
-            if len(values) >= set_minimum:
-                number_of_set = self._sets.setdefault(_set_key(values), len(self._sets))
-                self._set_places.extend((number_of_set, strings.code(doc), file, number))
+        for doc, kind, year, org in part.documents:
+            self.documents[strings.intern(doc)] = _Document(strings.intern(kind), year, strings.intern(org))
+        for figure in part.figures:
+            self._add_figure(figure)
+        file = strings.code(part.file)
+        for (doc, number, starts), signature in zip(part.lines, part.signatures):
+            self._add_line(strings.code(doc), file, number, signature, starts)
+        for key, doc, number in part.sets:
+            number_of_set = self._sets.setdefault(key, len(self._sets))
+            self._set_places.extend((number_of_set, strings.code(doc), file, number))
 
     def _add_figure(self, figure: Any) -> None:
         """Keep a figure's fields as codes if a corpus check can use it: a single value with a metric that
         meets a genre norm, is a share of a named rate, or is a target or achieved figure with a unit."""
-        if figure.value_max is not None or not figure.metric:
-            return
         code = self._strings.code
         metric, unit = code(figure.metric), code(figure.unit)
         checks = self._checks.get((metric, unit))
@@ -810,7 +801,8 @@ class CorpusAudit:
         doc = code(figure.doc)
         self._texts += _NO_TEXT if figure.text is None else figure.text.encode("utf-8", "surrogatepass")
         self._figures.extend((code(figure.file), figure.line, doc, len(self._texts), figure.start, figure.end,
-                              self._numbers.code(figure.value), code(figure.qualifier), unit, metric))
+                              type(figure.value) is int, code(figure.qualifier), unit, metric))
+        self._values.append(figure.value)
         if norm is not None:
             self._norm_rows.append(row)
             self._norm_of.append(norm)
@@ -821,89 +813,42 @@ class CorpusAudit:
 
     def _add_line(self, doc: int, file: int, number: int, signature: Any, starts: list[int]) -> None:
         """Keep a body line: where it is, where its figures start, and its signature."""
-        import numpy as np
-
-        if self._size % _BLOCK == 0:
-            self._blocks.append(np.empty((_BLOCK, len(signature)), dtype=np.uint32))
-        self._blocks[-1][self._size % _BLOCK] = signature
-        self._size += 1
+        self._signatures.append(signature)
         self._starts.extend(starts)
         self._lines.extend((doc, file, number, len(self._starts)))
 
     def _figure(self, row: int) -> _Figure:
         """A kept figure, rebuilt from its codes."""
         at = row * _FIGURE_COLUMNS
-        file, line, doc, text_end, start, end, value, qualifier, unit, metric = self._figures[at:at + _FIGURE_COLUMNS]
+        file, line, doc, text_end, start, end, is_int, qualifier, unit, metric = self._figures[at:at + _FIGURE_COLUMNS]
+        value = int(self._values[row]) if is_int else self._values[row]
         text = bytes(self._texts[self._figures[at - _FIGURE_COLUMNS + 3] if row else 0:text_end])
         s = self._strings.items
         return _Figure(s[file], line, s[doc], None if text == _NO_TEXT else text.decode("utf-8", "surrogatepass"),
-                       start, end, self._numbers.items[value], s[qualifier], s[unit], s[metric])
+                       start, end, value, s[qualifier], s[unit], s[metric])
 
     def _figures_of(self, role: dict[str, array], doc: str) -> list[_Figure]:
         """The figures of one document in ``role`` (self._planned or self._achieved), rebuilt."""
         return [self._figure(row) for row in role.get(doc, ())]
 
-    def finish(self) -> list[Finding]:
-        """The cross-document findings over everything added. Once only, after the last ``add``: what the
-        checks read is let go as soon as they are done with it (the line signatures once the lines are
-        compared), so that the findings and their writer have the memory."""
+    def findings(self) -> Iterator[Finding]:
+        """The cross-document findings over everything added, check by check (duplicate_claim,
+        implausible_value, target_missed), as they are found: a writer can stream them (``finish`` sorts
+        them). Once only, after the last ``add``: what the checks read is let go as soon as they are done
+        with it (the line signatures once the lines are compared)."""
         if self._finished:
             raise RuntimeError("this CorpusAudit has finished already")
         self._finished = True
-        findings = self._duplicates() + self._implausible() + self._targets()
+        yield from self._duplicates()
+        yield from self._implausible()
+        yield from self._targets()
         self._reset()
-        return sort_findings(findings, list(self.documents))
+
+    def finish(self) -> list[Finding]:
+        """The cross-document findings over everything added, in document order (``sort_findings``)."""
+        return sort_findings(self.findings(), list(self.documents))
 
     # ----- duplicate_claim
-
-    def _column(self, start: int, stop: int) -> Any:
-        """Values ``start:stop`` of every line's signature, as one (lines × values) array."""
-        import numpy as np
-
-        last = self._size - (len(self._blocks) - 1) * _BLOCK
-        return np.concatenate([block[:, start:stop] for block in self._blocks[:-1]]
-                              + [self._blocks[-1][:last, start:stop]])
-
-    def _signatures(self, lines: Any) -> Any:
-        """The whole signatures of the given lines (an index array), as one (lines × permutations) array."""
-        import numpy as np
-
-        block, offset = np.divmod(lines, _BLOCK)
-        out = np.empty((len(lines), self._blocks[0].shape[1]), dtype=np.uint32)
-        for number in np.flatnonzero(np.bincount(block)):
-            where = block == number
-            out[where] = self._blocks[number][offset[where]]
-        return out
-
-    def _similar_pairs(self) -> tuple[Any, Any]:
-        """Pairs of lines of different documents whose signatures agree in ``duplicate.jaccard`` of their
-        values or more, found by LSH (lines whose values agree over one band are compared), as sorted keys
-        ``later × lines + earlier`` with how many values each pair shares."""
-        import numpy as np
-
-        p = params()
-        bands = int(p["duplicate.bands"])
-        rows = int(p["duplicate.permutations"]) // bands
-        threshold, cap = p["duplicate.jaccard"], int(p["duplicate.bucket_cap"])
-        keys, shared = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int16)
-        if self._size < 2:
-            return keys, shared
-        docs = np.frombuffer(self._lines, dtype=np.intc).reshape(-1, _LINE_COLUMNS)[:, 0]
-        width = self._blocks[0].shape[1]
-        for band in range(bands):  # one band at a time: memory stays a few ints per line
-            candidates = _bucket_pairs(self._column(band * rows, (band + 1) * rows), docs, cap)
-            candidates = candidates[~_contains(keys, candidates)]  # found similar in an earlier band already
-            later, earlier = np.divmod(candidates, self._size)
-            agree = np.empty(len(candidates), dtype=np.int16)
-            for at in range(0, len(candidates), _BATCH):
-                part = slice(at, at + _BATCH)
-                agree[part] = (self._signatures(later[part]) == self._signatures(earlier[part])).sum(axis=1)
-            similar = agree / width >= threshold
-            keys = np.concatenate([keys, candidates[similar]])
-            shared = np.concatenate([shared, agree[similar]])
-            order = np.argsort(keys, kind="stable")
-            keys, shared = keys[order], shared[order]
-        return keys, shared
 
     def _line_ids(self, index: int) -> tuple[str, ...]:
         """The ids of the figures on a kept line."""
@@ -913,47 +858,43 @@ class CorpusAudit:
         doc_id = self._strings.items[doc]
         return tuple(f"{doc_id}:{number}:{start}" for start in self._starts[begin:end])
 
-    def _duplicates(self) -> list[Finding]:
+    def _duplicates(self) -> Iterator[Finding]:
         """duplicate_claim: each line that nearly repeats lines of other documents (one finding naming them
         all), then each line that states the same set of figures as a line of another document."""
         import numpy as np
 
-        keys, shared = self._similar_pairs()
-        self._blocks = []  # compared: the signatures are no longer needed
-        width = int(params()["duplicate.permutations"])  # values per signature (_minhash)
-        later, earlier = np.divmod(keys, max(self._size, 1))
-        bounds = [0, *(np.flatnonzero(np.diff(later)) + 1).tolist(), len(keys)]
+        p = params()
+        docs = np.frombuffer(self._lines, dtype=np.intc).reshape(-1, _LINE_COLUMNS)[:, 0]
+        width, named = self._signatures.width, int(p["duplicate.named_max"])
         s = self._strings.items
-        ids: dict[int, tuple[str, ...]] = {}  # line → its figure ids, built once: findings share them
-
-        def line_ids(index: int) -> tuple[str, ...]:
-            if index not in ids:
-                ids[index] = self._line_ids(index)
-            return ids[index]
-
-        findings = []
         reported: set[tuple[int, int]] = set()  # (doc code, line number)
-        for begin, end in zip(bounds, bounds[1:]):
-            if begin == end:
-                continue
-            line = int(later[begin])
-            doc, file, number, _ = self._lines[line * _LINE_COLUMNS:(line + 1) * _LINE_COLUMNS]
-            matches = earlier[begin:end].tolist()
-            similarity = (shared[begin:end] / width).tolist()
-            others = [self._lines[i * _LINE_COLUMNS:i * _LINE_COLUMNS + 3] for i in matches]
-            names = ", ".join(f"{s[o_doc]} line {o_number}" for o_doc, _, o_number in others[:3]) + (
-                f" and {len(others) - 3} more" if len(others) > 3 else "")
-            own = line_ids(line)
-            figure_ids = own + tuple(i for index in matches for i in line_ids(index))
-            severity = "warning" if own else "info"
-            what = "claims" if own else "text"
-            findings.append(Finding(
-                s[file], number, s[doc], "duplicate_claim", severity,
-                f"line repeats the {what} of {names} (similarity {max(similarity):.2f})",
-                None, None, figure_ids, "duplicate.near_duplicate_line",
-                "; ".join(f"{s[o_file]}:{o_number} {value:.2f}"
-                          for (_, o_file, o_number), value in zip(others, similarity))))
-            reported.add((doc, number))
+        for later, earlier, shared in similar_pairs(self._signatures, docs, p["duplicate.jaccard"],
+                                                    int(p["duplicate.bucket_cap"])):
+            bounds = [0, *(np.flatnonzero(np.diff(later)) + 1).tolist(), len(later)]
+            for begin, end in zip(bounds, bounds[1:]):
+                if begin == end:
+                    continue
+                line = int(later[begin])
+                doc, file, number, _ = self._lines[line * _LINE_COLUMNS:(line + 1) * _LINE_COLUMNS]
+                # the most similar lines first (the earliest among equals), the first ``named`` of them named
+                order = np.lexsort((earlier[begin:end], -shared[begin:end]))[:named]
+                matches = earlier[begin:end][order].tolist()
+                similarity = (shared[begin:end][order] / width).tolist()
+                others = [self._lines[i * _LINE_COLUMNS:i * _LINE_COLUMNS + 3] for i in matches]
+                names = ", ".join(f"{s[o_doc]} line {o_number}" for o_doc, _, o_number in others[:3]) + (
+                    f" and {end - begin - 3} more" if end - begin > 3 else "")
+                own = self._line_ids(line)
+                severity, what = ("warning", "claims") if own else ("info", "text")
+                yield Finding(
+                    s[file], number, s[doc], "duplicate_claim", severity,
+                    f"line repeats the {what} of {names} (similarity {similarity[0]:.2f})",
+                    None, None, own + tuple(i for index in matches for i in self._line_ids(index)),
+                    "duplicate.near_duplicate_line",
+                    "; ".join(f"{s[o_file]}:{o_number} {value:.2f}"
+                              for (_, o_file, o_number), value in zip(others, similarity))
+                    + (f"; {end - begin - len(matches)} more lines" if end - begin > len(matches) else ""))
+                reported.add((doc, number))
+        self._signatures.close()  # compared: the signatures are no longer needed
         places = np.array(self._set_places, dtype=np.int64).reshape(-1, _SET_COLUMNS)
         places = places[np.argsort(places[:, 0], kind="stable")]  # grouped by set, in the order added
         bounds = [0, *(np.flatnonzero(np.diff(places[:, 0])) + 1).tolist(), len(places)]
@@ -969,19 +910,17 @@ class CorpusAudit:
                 if doc == first_doc or (doc, number) in reported:
                     continue
                 values = ", ".join(f"{v}{u or ''}" for v, u in _set_values(set_keys[set_number]))
-                findings.append(Finding(
+                yield Finding(
                     s[file], number, s[doc], "duplicate_claim", "warning",
                     f"line states the same figures ({values}) as {s[first_doc]} line {first_number}",
-                    None, None, (), "duplicate.identical_figure_set", f"{s[first_file]}:{first_number}"))
+                    None, None, (), "duplicate.identical_figure_set", f"{s[first_file]}:{first_number}")
                 reported.add((doc, number))
-        return findings
 
     # ----- implausible_value
 
-    def _implausible(self) -> list[Finding]:
+    def _implausible(self) -> Iterator[Finding]:
         p = params()
         norms = _norms()
-        findings = []
         flagged: set[str] = set()
         for row, norm in zip(self._norm_rows, self._norm_of):
             figure = self._figure(row)
@@ -993,9 +932,9 @@ class CorpusAudit:
                     figure.qualifier == "under" and value <= high):
                 continue
             flagged.add(figure_id(figure))
-            findings.append(_implausible_finding(
+            yield _implausible_finding(
                 figure, f"{figure.metric} {figure.text} is outside the usual {_plain(low)}–{_plain(high)}{unit} "
-                f"({'a lost digit?' if value < low else 'check the figure'})", "implausible.genre_norm", f"{what}"))
+                f"({'a lost digit?' if value < low else 'check the figure'})", "implausible.genre_norm", f"{what}")
         min_peers, min_docs, ratio = int(p["implausible.min_peers"]), int(p["implausible.min_docs"]), \
             p["implausible.ratio"]
         for key, rows in self._rates.items():
@@ -1018,21 +957,19 @@ class CorpusAudit:
                 least = _select(values, own, 0)
                 value = float(figure.value)
                 if value < ratio * median and value < 10 <= least and median >= 50:  # a lost digit
-                    findings.append(_implausible_finding(
+                    yield _implausible_finding(
                         figure, f"{figure.metric} {figure.text} is far below what other reports state for {key} "
                         f"(median {_plain(round(median, 1))}% of {count})", "implausible.corpus_median",
-                        f"value {figure.value} < {ratio} × median {median}"))
-        return findings
+                        f"value {figure.value} < {ratio} × median {median}")
 
     # ----- target_missed
 
-    def _targets(self) -> list[Finding]:
+    def _targets(self) -> Iterator[Finding]:
         results: dict[tuple[str | None, int], list[str]] = defaultdict(list)  # (org, year reviewed) → docs
         for doc, document in self.documents.items():
             year = _reviewed_year(document)
             if year is not None:
                 results[(document.org, year)].append(doc)
-        findings = []
         for doc, plan in self.documents.items():
             target_year = _target_year(plan)
             if target_year is None or not plan.org:
@@ -1040,8 +977,7 @@ class CorpusAudit:
             planned = self._figures_of(self._planned, doc)
             for result in results.get((plan.org, target_year), ()):
                 if result != doc:
-                    findings.extend(_missed(doc, plan.org, planned, self._figures_of(self._achieved, result)))
-        return findings
+                    yield from _missed(doc, plan.org, planned, self._figures_of(self._achieved, result))
 
 
 def _checks_of(metric: str, unit: str | None) -> tuple[int | None, str | None]:
@@ -1064,41 +1000,6 @@ def _select(ordered: list[float], removed: list[float], rank: int) -> float:
             break
         index += 1
     return ordered[index]
-
-
-def _bucket_pairs(band: Any, docs: Any, cap: int) -> Any:
-    """Pairs of lines of different documents whose values agree over one band (a bucket), as sorted keys
-    ``later × lines + earlier``; in a bucket of many lines (boilerplate) the first ``cap`` only are paired with
-    the rest."""
-    import numpy as np
-
-    size = len(band)
-    order = np.lexsort(band.T)  # a stable sort: the lines of a bucket stay in line order
-    ordered = band[order]
-    first = np.ones(size, dtype=bool)
-    first[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
-    head = np.maximum.accumulate(np.where(first, np.arange(size), 0))  # where each line's bucket starts
-    rank = np.arange(size) - head  # place of each line in its bucket
-    keys = []
-    at = np.flatnonzero(rank)
-    for index in range(cap):
-        at = at[rank[at] > index]
-        if not at.size:
-            break
-        later, earlier = order[at], order[head[at] + index]
-        differ = docs[later] != docs[earlier]
-        keys.append(later[differ] * size + earlier[differ])
-    keys = np.sort(np.concatenate(keys)) if keys else np.empty(0, dtype=np.int64)
-    return keys[np.diff(keys, prepend=-1) != 0]  # each pair once (keys are not negative)
-
-
-def _contains(ordered: Any, values: Any) -> Any:
-    """Which ``values`` are in the sorted array ``ordered`` (a bool array)."""
-    import numpy as np
-
-    if not len(ordered):
-        return np.zeros(len(values), dtype=bool)
-    return ordered[np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)] == values
 
 
 def _set_key(values: set[tuple[str, str | None]]) -> bytes:
@@ -1201,6 +1102,48 @@ def _minhash(text: str) -> Any:
     prime = np.uint64((1 << 31) - 1)
     # values are below 2**31: kept as uint32, half the memory of the uint64 arithmetic
     return ((np.outer(hashes & np.uint64(0x7FFFFFFF), a) + b) % prime).min(axis=0).astype(np.uint32)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditInput:
+    """What the corpus checks read of one file, made where the file is extracted (``audit_input``): in a
+    worker process, the minhashing and script folding run in parallel, and less crosses to the parent."""
+
+    file: str
+    documents: tuple[tuple[str, str | None, int | None, str | None], ...]  # doc, kind, year, org
+    figures: tuple[Any, ...]  # single values with a metric, metric in Simplified form
+    lines: tuple[tuple[str, int, tuple[int, ...]], ...]  # body lines long enough to compare: doc, number, starts
+    signatures: Any  # their MinHash signatures, one row per line
+    sets: tuple[tuple[bytes, str, int], ...]  # lines stating enough figures: set key, doc, number
+
+
+def audit_input(extraction: Any) -> AuditInput:
+    """The ``AuditInput`` of one file's records (an ``Extraction``)."""
+    import numpy as np
+
+    figures_by_line: dict[tuple[str, int], list[Any]] = defaultdict(list)
+    for figure in extraction.figures:
+        figures_by_line[(figure.doc, figure.line)].append(figure)
+    p = params()
+    minimum, set_minimum = int(p["duplicate.min_chars"]), int(p["duplicate.figure_set_min"])
+    lines, signatures, sets = [], [], []
+    for (doc, number), text in body_line_texts(extraction.activities).items():
+        key = _KEY_DROP.sub("", text)
+        own = figures_by_line.get((doc, number), [])
+        if len(key) >= minimum:
+            lines.append((doc, number, tuple(f.start for f in own)))
+            signatures.append(_minhash(key))
+        values = {(_plain(f.value), f.unit) for f in own}
+        if len(values) >= set_minimum:
+            sets.append((_set_key(values), doc, number))
+    width = int(p["duplicate.permutations"])
+    return AuditInput(
+        file=extraction.file,
+        documents=tuple((d.doc, d.kind, d.year, d.org) for d in extraction.documents),
+        figures=tuple(in_simplified(f) for f in extraction.figures if f.value_max is None and f.metric),
+        lines=tuple(lines),
+        signatures=np.array(signatures, dtype=np.uint32).reshape(len(signatures), width),
+        sets=tuple(sets))
 
 
 def body_line_texts(activities: Iterable[Any]) -> dict[tuple[str, int], str]:

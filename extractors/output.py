@@ -18,6 +18,7 @@ import csv
 import dataclasses
 import functools
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -32,6 +33,7 @@ from .records import Record
 FORMATS = ("sqlite", "jsonl", "csv", "parquet")
 RECORD_TABLES = ("documents", "sections", "figures", "activities", "findings", "errors")
 FILES_TABLE = "files"
+FINDINGS_CHUNK = 2000  # corpus findings written at a time
 FILE_COLUMNS = ("path", "sha256", "status", "chars", "documents", "figures")
 SUFFIX = {"jsonl": "jsonl", "csv": "csv", "parquet": "parquet"}
 
@@ -54,6 +56,13 @@ def _field_names(cls: type) -> tuple[str, ...] | None:
     if dataclasses.is_dataclass(cls) and getattr(cls, "to_dict", None) is Record.to_dict:
         return tuple(f.name for f in dataclasses.fields(cls))
     return None
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """``items`` in lists of ``size`` (the last one shorter)."""
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
 
 
 def _rows(records: Iterable[Any]) -> list[dict[str, Any]]:
@@ -240,6 +249,11 @@ class Writer:
         """Whether this output keeps earlier runs (SQLite) rather than being rewritten (folders)."""
         return self._db is not None
 
+    @property
+    def scratch(self) -> Path:
+        """The folder for a run's scratch files (the audit's spilled signatures): where the output goes."""
+        return self.out.parent if self._db is not None else self.out
+
     def known(self, path: str) -> str | None:
         """The SHA-256 recorded for a file extracted without error, or None (SQLite only)."""
         if self._db is None:
@@ -303,19 +317,25 @@ class Writer:
             db.execute("ROLLBACK")
             raise
 
-    def write_corpus_findings(self, findings: Iterable[Any], checks: Sequence[str], state: str | None = None) -> None:
-        """Write the cross-document findings; on SQLite, replace every earlier finding of those checks and
-        record ``state`` (see corpus_state) in ``meta`` in the same transaction."""
-        rows = _rows(findings)
+    def write_corpus_findings(self, findings: Iterable[Any], checks: Sequence[str], state: str | None = None) -> int:
+        """Write the cross-document findings, streamed in chunks, and return how many; on SQLite, replace
+        every earlier finding of those checks and record ``state`` (see corpus_state) in ``meta`` in the same
+        transaction."""
+        def put(write: Callable[[list[Any]], None]) -> int:
+            count = 0
+            for chunk in _chunks(findings, FINDINGS_CHUNK):
+                write(chunk)
+                count += len(chunk)
+            return count
+
         if self._db is None:
-            self.write({"findings": rows})
-            return
+            return put(lambda chunk: self.write({"findings": chunk}))
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
             marks = ", ".join("?" for _ in checks)
             db.execute(f'DELETE FROM findings WHERE "check" IN ({marks})', tuple(checks))
-            self._sqlite("findings", rows)
+            count = put(lambda chunk: self._sqlite("findings", _rows(chunk)))
             if state is not None:
                 db.execute("INSERT INTO meta (key, value) VALUES ('corpus_audit', ?) "
                            "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (state,))
@@ -323,6 +343,7 @@ class Writer:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        return count
 
     def write(self, tables: dict[str, Iterable[Any]]) -> None:
         """Write one batch of records by table; on SQLite in one transaction that first deletes the earlier

@@ -129,9 +129,16 @@ def extract_rows(path: str) -> dict[str, list[dict[str, Any]]]:
     return {**extraction.rows(), "files": [file_row(extraction)]}
 
 
-def extract_batch(items: Sequence[str | Extraction]) -> list[Extraction]:
-    """Extract several files in one task (what a worker process or a Dask task runs)."""
-    return [_extract_item(item) for item in items]
+def extract_batch(items: Sequence[str | Extraction], audit: bool = False) -> list[Extraction]:
+    """Extract several files in one task (what a worker process or a Dask task runs); with ``audit`` each
+    Extraction's ``extra["audit"]`` also holds what the corpus audit reads of it (audit.audit_input)."""
+    extractions = [_extract_item(item) for item in items]
+    if audit:
+        from .audit import audit_input
+
+        for extraction in extractions:
+            extraction.extra["audit"] = audit_input(extraction)
+    return extractions
 
 
 def _extract_item(item: str | Extraction) -> Extraction:
@@ -241,9 +248,10 @@ def process_pool(jobs: int):
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init)
 
 
-def map_extract(items: Iterable[str | Extraction], jobs: int = 1) -> Iterator[Extraction]:
+def map_extract(items: Iterable[str | Extraction], jobs: int = 1, audit: bool = False) -> Iterator[Extraction]:
     """Extract files in input order: in this process with ``jobs`` ≤ 1, else with a pool of ``jobs``
-    processes, started only once there are at least two files to extract."""
+    processes, started only once there are at least two files to extract (which, with ``audit``, also
+    prepare each file's part of the corpus audit: extract_batch)."""
     iterator = iter(items)
     if jobs <= 1:
         yield from map(_extract_item, iterator)
@@ -259,7 +267,7 @@ def map_extract(items: Iterable[str | Extraction], jobs: int = 1) -> Iterator[Ex
     from itertools import chain
 
     with process_pool(jobs) as pool:
-        yield from ordered_map(lambda chunk: pool.submit(extract_batch, chunk), chain(head, iterator),
+        yield from ordered_map(lambda chunk: pool.submit(extract_batch, chunk, audit), chain(head, iterator),
                                window=2 * jobs + 2)
 
 
@@ -272,7 +280,7 @@ def extract_paths(paths: Iterable[str], jobs: int = 1, audit: bool = True) -> It
     if audit:
         from .audit import with_corpus_findings
 
-        yield from with_corpus_findings(extract_paths(paths, jobs, audit=False))
+        yield from with_corpus_findings(map_extract(iter_files(paths), jobs, audit=True))
         return
     yield from map_extract(iter_files(paths), jobs)
 
@@ -319,10 +327,13 @@ def run_extract(paths: Iterable[str], writer: Any, jobs: int = 1, force: bool = 
     started = time.perf_counter()
     summary = RunSummary()
     corpus = None
-    if audit and not writer.incremental:
+    # the audit reads each file as it is extracted, unless the database holds files already (the audit then
+    # reads every file back from it at the end: _audit_stored)
+    if audit and (not writer.incremental or not any(True for _ in writer.file_paths())):
         from .audit import CorpusAudit
 
-        corpus = CorpusAudit()
+        corpus = CorpusAudit(spill=str(writer.scratch))
+    paths_seen: set[str] = set()
 
     def todo() -> Iterator[str | Extraction]:
         for item in iter_files(paths):
@@ -347,7 +358,11 @@ def run_extract(paths: Iterable[str], writer: Any, jobs: int = 1, force: bool = 
             on_file(extraction.file, extraction)
 
     def done(extraction: Extraction) -> None:
+        nonlocal corpus
         writer.write_extraction(extraction)
+        if corpus is not None and writer.incremental and extraction.file in paths_seen:
+            corpus = None  # a file given twice is stored once: the stored files are audited instead
+        paths_seen.add(extraction.file)
         if corpus is not None:
             corpus.add(extraction)
         account(extraction)
@@ -356,20 +371,18 @@ def run_extract(paths: Iterable[str], writer: Any, jobs: int = 1, force: bool = 
     if engine == "dask":
         written = _run_dask(todo(), writer, done, account, scheduler, jobs, corpus)
     else:
-        for extraction in map_extract(todo(), jobs):
+        for extraction in map_extract(todo(), jobs, corpus is not None):
             done(extraction)
     audit_started = time.perf_counter()
     if writer.incremental:
-        _audit_stored(writer, audit, force, summary)
+        _audit_stored(writer, audit, force, summary, corpus)
     elif corpus is not None:
         if written is not None:
             summary.corpus_findings = written
         else:
             from .audit import CORPUS_CHECKS
 
-            findings = corpus.finish()
-            writer.write_corpus_findings(findings, CORPUS_CHECKS)
-            summary.corpus_findings = len(findings)
+            summary.corpus_findings = writer.write_corpus_findings(corpus.findings(), CORPUS_CHECKS)
         summary.audit = "run"
     summary.counts = {name: writer.counts.get(name, 0) for name in TABLES}
     summary.seconds = time.perf_counter() - started
@@ -377,9 +390,11 @@ def run_extract(paths: Iterable[str], writer: Any, jobs: int = 1, force: bool = 
     return summary
 
 
-def _audit_stored(writer: Any, audit: bool, force: bool, summary: RunSummary) -> None:
+def _audit_stored(writer: Any, audit: bool, force: bool, summary: RunSummary, corpus: Any = None) -> None:
     """Recompute the corpus findings of an SQLite output over every file it holds, unless they were
-    computed over exactly these files (same paths, hashes and order) already."""
+    computed over exactly these files (same paths, hashes and order) already. ``corpus``, a CorpusAudit
+    that took in every file of this run, is used when the run wrote every file the database holds (its
+    first run): reading them back would give the same."""
     from .audit import CORPUS_CHECKS, CorpusAudit
 
     state = writer.corpus_state()
@@ -390,12 +405,12 @@ def _audit_stored(writer: Any, audit: bool, force: bool, summary: RunSummary) ->
     if not force and writer.meta("corpus_audit") == state:
         summary.audit = "unchanged"
         return
-    corpus = CorpusAudit()
-    for path in writer.file_paths():
-        corpus.add(stored_extraction(writer, path))
-    findings = corpus.finish()
-    writer.write_corpus_findings(findings, CORPUS_CHECKS, state)
-    summary.audit, summary.corpus_findings = "run", len(findings)
+    if corpus is None:
+        corpus = CorpusAudit(spill=str(writer.scratch))
+        for path in writer.file_paths():
+            corpus.add(stored_extraction(writer, path))
+    summary.corpus_findings = writer.write_corpus_findings(corpus.findings(), CORPUS_CHECKS, state)
+    summary.audit = "run"
 
 
 _SHARED = ("file", "doc", "unit", "dimension", "qualifier", "modality", "category", "section", "rule", "kind",
@@ -454,8 +469,8 @@ def extract_partition(items: Sequence[str | Extraction], out: str, index: int,
                       for_audit: bool = False) -> list[Extraction]:
     """Extract a batch of files and write it as Parquet partitions ``<out>/<table>.parquet/part-<index>.parquet``
     (a table with no rows in the batch gets no partition). Returns each file's Extraction with what the
-    client still needs: its file, hash, size and errors, and with ``for_audit`` the records the corpus
-    audit reads (documents, figures, activities, findings; sections are left out)."""
+    client still needs: its file, hash, size and errors, and with ``for_audit`` what the corpus audit reads
+    of it (``extra["audit"]``, audit.audit_input)."""
     from pathlib import Path
 
     from .output import FILES_TABLE, _rows, file_row, write_parquet
@@ -472,9 +487,10 @@ def extract_partition(items: Sequence[str | Extraction], out: str, index: int,
             folder.mkdir(parents=True, exist_ok=True)
             write_parquet(folder / f"part-{index:06d}.parquet", name, rows)
     counts = {name: len(rows) for name, rows in tables.items() if name != FILES_TABLE}
+    if for_audit:
+        from .audit import audit_input
     kept = [Extraction(file=e.file, sha256=e.sha256, chars=e.chars, errors=e.errors,
-                       documents=e.documents if for_audit else (), figures=e.figures if for_audit else (),
-                       activities=e.activities if for_audit else (), findings=e.findings if for_audit else ())
+                       extra={"audit": audit_input(e)} if for_audit else {})
             for e in extractions]
     if kept:
         kept[0].extra["counts"] = counts

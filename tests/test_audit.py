@@ -18,6 +18,7 @@ import regex
 from click.testing import CliRunner
 
 from reportminer.extractors import audit as audit_module
+from reportminer.extractors import signatures as signatures_module
 from reportminer.extractors.audit import (
     CORPUS_CHECKS,
     FILE_CHECKS,
@@ -297,16 +298,41 @@ def test_a_bucket_pairs_its_first_lines_with_the_rest():
         buckets[tuple(row)].append(index)
     expected = sorted({b * 300 + a for members in buckets.values() for i, a in enumerate(members[:4])
                        for b in members[i + 1:] if docs[a] != docs[b]})
-    assert audit_module._bucket_pairs(band, docs, 4).tolist() == expected
+    assert signatures_module.bucket_pairs(band, docs, 4).tolist() == expected
+
+
+def _corpus_findings(extractions, spill=None) -> list[dict]:
+    corpus = audit_module.CorpusAudit(spill)
+    for extraction in extractions:
+        corpus.add(extraction)
+    return [f.to_dict() for f in corpus.finish()]
 
 
 def test_duplicates_do_not_depend_on_how_signatures_are_stored(tmp_path, monkeypatch):
-    extractions = list(extract_paths([str(p) for p in generate(tmp_path, 12, seed=5)], audit=False))
-    expected = [f.to_dict() for f in audit(extractions)]
+    extractions = list(extract_paths([str(p) for p in generate(tmp_path / "corpus", 12, seed=5)], audit=False))
+    expected = _corpus_findings(extractions)
     assert any(f["check"] == "duplicate_claim" for f in expected)
-    monkeypatch.setattr(audit_module, "_BLOCK", 3)  # many blocks, the last one part full
-    monkeypatch.setattr(audit_module, "_BATCH", 5)
-    assert [f.to_dict() for f in audit(extractions)] == expected
+    monkeypatch.setattr(signatures_module, "BLOCK", 3)  # many blocks, the last one part full
+    monkeypatch.setattr(signatures_module, "BATCH", 5)
+    monkeypatch.setattr(signatures_module, "CHUNK", 7)  # pairs looked for 7 later lines at a time
+    assert _corpus_findings(extractions) == expected
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    assert _corpus_findings(extractions, str(spill)) == expected
+    assert list(spill.iterdir()) == []  # the scratch file has no name and is gone
+
+
+def test_a_signature_store_spills_all_but_the_block_being_filled(tmp_path, monkeypatch):
+    monkeypatch.setattr(signatures_module, "BLOCK", 4)
+    rows = np.arange(10 * 8, dtype=np.uint32).reshape(10, 8)
+    store = signatures_module.SignatureStore(8, 2, str(tmp_path))
+    for row in rows:
+        store.append(row)
+    assert store._blocks == [] and store._spilled == 2 and store._fill == 2
+    assert store.band(1).tolist() == rows[:, 4:].tolist()
+    store.close()
+    with pytest.raises(ValueError):
+        signatures_module.SignatureStore(8, 3)
 
 
 def test_figure_set_keys_keep_values_and_units():

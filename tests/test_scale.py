@@ -116,9 +116,13 @@ def test_a_changed_file_is_replaced_and_force_redoes_all(corpus, tmp_path):
     summary = run_extract([str(folder)], writer, jobs=1)
     writer.close()
     assert (summary.extracted, summary.skipped, summary.audit) == (1, 11, "run")
-    fresh = tmp_path / "fresh.db"
+    fresh = tmp_path / "fresh.db"  # a first run: its audit reads each file as it is extracted, not back
     assert run("extract", str(folder), "--out", str(fresh), "--jobs", "1").exit_code == 0
+    assert any("duplicate_claim" in row for row in tables(fresh)["findings"])
     assert tables(db) == tables(fresh)
+    twice = tmp_path / "twice.db"  # a file given twice is stored once, and audited once
+    assert run("extract", str(folder), str(changed), "--out", str(twice), "--jobs", "1").exit_code == 0
+    assert tables(twice) == tables(fresh)
     result = run("extract", str(folder), "--out", str(db), "--jobs", "1", "--force")
     assert result.exit_code == 0 and "12 extracted, 0 unchanged" in result.stderr, result.output
     assert tables(db) == tables(fresh)
