@@ -26,6 +26,8 @@ _LEADING_PUNCT = regex.compile(r"^[\s,，、.．:：]+")
 # (`（2）`, `②`) cannot run into a number, so `（2）3月24日…` is a heading.
 _CLOSED = regex.compile(r"[)）]|[①-⑳]")
 _NOT_HEADING_AFTER = regex.compile(r"^\s*(?:\d{1,2}\s*[月日号]|[一二三四五六七八九十]{1,2}月|[月日号年%])")
+# `3.` run into digits that are no amount (`3.65岁以上…`, not `2.5万`): item 3 if the open numbering is at 2.
+_DOTTED_NUMBER = regex.compile(r"(\d{1,2})\.(?=\d+(?!\d|\.\d|\s*[万亿%‰]|\s*个百分点))")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,19 @@ def match_marker(text: str) -> tuple[str, str] | None:
     if found and len(text) > found.end() and not text[found.end()] in "的个次":
         return "enumerator", found.group()
     return None
+
+
+def _continued_number(text: str, stack: list[tuple[int, Section, str]]) -> tuple[str, str] | None:
+    """("arabic", `N.`) when a line opens with `N.` run into digits and the nearest open Arabic heading is
+    `N-1.`: the next item of that list, not a decimal number."""
+    found = _DOTTED_NUMBER.match(text)
+    heading = next((section for _, section, family in reversed(stack) if family == "arabic"), None)
+    if not found or heading is None or heading.marker[-1:] not in ".．":
+        return None
+    previous = regex.match(r"\d+", heading.marker)
+    if previous is None or int(previous.group()) != int(found.group(1)) - 1:
+        return None
+    return "arabic", found.group()
 
 
 def _title_span(text: str, marker_end: int) -> tuple[int, int]:
@@ -84,7 +99,7 @@ def outline(doc_id: str, file: str, lines: tuple[Line, ...]) -> tuple[list[Secti
     under: dict[int, tuple[Section, ...]] = {}
     stack: list[tuple[int, Section, str]] = []  # (rank, heading, family) of open headings, outermost first
     for line in lines:
-        found = match_marker(line.text)
+        found = match_marker(line.text) or _continued_number(line.text, stack)
         if found:
             style, marker_text = found
             if style == "enumerator":
