@@ -8,31 +8,39 @@ bare numbers) is dropped; spans are reported as offsets into the raw line.
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 import regex
 
 from ..nlp.classify import FALLBACK
 from ..nlp.normalise import Line
 from ..nlp.numerals import CHINESE_NUMERAL_CHARS, DIGITS, NumeralError, as_number, parse_number
-from ..nlp.patterns import word_alternation
+from ..nlp.patterns import FilteredPatterns, word_alternation
 from ..nlp.resources import data_table, data_words
+from ..nlp.segment import default_segmenter
 from .records import Record
 from .sections import match_marker, path_of
 
 _CN = "零〇○一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟"
 _ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?(?:[千百](?![元米克斤瓦]))?(?:[万亿](?:\d{1,4}(?!\d)(?:[千百](?![元米克斤瓦]))?)?)?"
 _NUMBER = rf"(?:百分之[{_CN}\d.点]+|上[百千万]|(?<![每上下前后])半(?=年时间|年多|个月|个小时|天|小时)|(?<=为期|历时|持续|长达|用了|用时|经过)半(?=年)|{_ARABIC}|[{_CN}]+(?:点[{_CN}]+)?)"
-_DASH = r"[-—–~～至到]{1,2}"
+_DASH_CHARS = "-—–~～至到"
+_DASH = rf"[{_DASH_CHARS}]{{1,2}}"
 # Event counts that a lone 一 may carry: `每月一次`, `至少一场` (一个, 一种, 一批 are articles).
 _ONE_UNITS = frozenset("次场期轮回遍趟名位人台辆套")
 _CLAUSE_BREAK = regex.compile(r"[,，。;；:：!！?？()（）]")
 _SENTENCE_BREAK = regex.compile(r"[。;；!！?？]")
+_LAST_CLAUSE_BREAK = regex.compile(r"(?r)[,，。;；:：!！?？()（）]")  # searched from the end
+_LAST_SENTENCE_BREAK = regex.compile(r"(?r)[。;；!！?？]")
 _NUMERAL_ONLY = regex.compile(rf"[{_CN}]+")
 # Two neighbouring digits make an approximate span: 两三个 (2–3), 二三十 (20–30).
 _APPROXIMATE = regex.compile(r"([一二两三四五六七八九])([一二两三四五六七八九])([十百千万]?)")
 _SCALED = regex.compile(r"\d[万亿]")
+_NUMERAL_CHARS = "0123456789" + CHINESE_NUMERAL_CHARS  # in nearly every line searched for figures
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,43 +96,80 @@ def _qualifier_guards() -> dict[str, str]:
     return {row["word"]: row["not_after"] for row in data_table("qualifiers.tsv") if row.get("not_after")}
 
 
+class _Groups(NamedTuple):
+    """The named groups of a candidate, in the pattern's order: read at once with ``Match.groups``, as the
+    regex module is slow to look a group up by name."""
+
+    before: str | None
+    num: str
+    infix: str | None
+    unit1: str | None
+    dash: str | None
+    num2: str | None
+    infix2: str | None
+    unit: str | None
+    infix3: str | None
+    half: str | None
+    unit_tail: str | None
+    half_after: str | None
+    after: str | None
+
+
+_NUM_GROUP = _Groups._fields.index("num") + 1  # the number of the `num` group (groups count from 1)
+
+
 @functools.cache
 def _candidate_pattern() -> regex.Pattern:
     """Number, optional range end, infix qualifier, multiplier and unit, with qualifiers on either side."""
     qualifiers = _qualifiers()
     guards = _qualifier_guards()
-    before = "|".join(
-        (f"(?<![{regex.escape(guards[w])}])" if guards.get(w) else "") + regex.escape(w)
-        for w in sorted((w for w in qualifiers["before"] if not w.startswith("上")), key=len, reverse=True))
+    before_words = sorted((w for w in qualifiers["before"] if not w.startswith("上")), key=len, reverse=True)
+    before = "|".join((f"(?<![{regex.escape(guards[w])}])" if guards.get(w) else "") + regex.escape(w)
+                      for w in before_words)
     infix = word_alternation(qualifiers["infix"])
     after = word_alternation(qualifiers["after"])
     units = word_alternation(_units())
-    return regex.compile(
-        rf"(?P<before>{before})?\s?"
+    # A range needs a dash within reach: looking for one first spares trying every unit after every number.
+    reach = max(map(len, qualifiers["infix"])) + max(map(len, _units())) + 1
+    dash_ahead = rf"(?=[^{_DASH_CHARS}]{{0,{reach}}}[{_DASH_CHARS}])"
+    pattern = regex.compile(
+        rf"{_optional('before', before, before_words)}\s?"
         rf"(?P<num>{_NUMBER})"
-        rf"(?:(?P<infix>{infix})?(?P<unit1>{units})?\s?(?P<dash>{_DASH})\s?(?P<num2>{_NUMBER}))?"
+        rf"(?:{dash_ahead}(?P<infix>{infix})?(?P<unit1>{units})?\s?(?P<dash>{_DASH})\s?(?P<num2>{_NUMBER}))?"
         rf"(?P<infix2>{infix})?"
-        rf"(?P<unit>{units})?"
+        rf"{_optional('unit', units, _units())}"
         rf"(?:(?:(?P<infix3>{infix})|(?P<half>半))(?P<unit_tail>月|小时|星期|季度|百分点))?"
         rf"(?:(?<=年|天|小时|月|周)(?P<half_after>半)(?![年月天日]))?"
         rf"(?P<after>{after})?"
     )
+    if tuple(pattern.groupindex) != _Groups._fields:
+        raise ValueError("the candidate pattern's groups and _Groups differ")
+    return pattern
+
+
+def _optional(name: str, body: str, words: Iterable[str]) -> str:
+    """``(?P<name>body)?`` for an alternation of ``words``, tried only where one of their first characters
+    stands: the regex engine tries a long alternation branch by branch, a character set at once."""
+    firsts = regex.escape("".join(sorted({word[0] for word in words})))
+    return rf"(?:(?=[{firsts}])(?P<{name}>{body}))?"
 
 
 @functools.cache
-def _excluded_patterns() -> tuple[regex.Pattern, ...]:
+def _excluded_patterns() -> FilteredPatterns:
     """Names and slogans with numerals (idioms.txt) and spans that are never figures (non_figures.tsv).
 
     Kept as separate patterns: one alternation of them all defeats the regex engine's literal
-    optimisations and runs several times slower than the patterns one by one.
+    optimisations and runs several times slower than the patterns one by one. The idioms, plain words,
+    go to the standard engine, which tests the first characters of hundreds of words in one step.
     """
-    idioms = regex.compile(word_alternation(data_words("idioms.txt")))
-    return (idioms,) + tuple(regex.compile(row["pattern"]) for row in data_table("non_figures.tsv"))
+    idioms = re.compile(word_alternation(data_words("idioms.txt")))
+    return FilteredPatterns([idioms] + [regex.compile(row["pattern"]) for row in data_table("non_figures.tsv")],
+                            _NUMERAL_CHARS)
 
 
 def _excluded_spans(text: str) -> list[tuple[int, int]]:
     """Every span of a line that no figure may overlap."""
-    return [m.span() for pattern in _excluded_patterns() for m in pattern.finditer(text)]
+    return _excluded_patterns().spans(text)
 
 
 @functools.cache
@@ -141,11 +186,24 @@ _YEAR_LEAD = r"(?:(?:19|20)?[\dxX×_]{2}\s*年(?:度)?)"  # a year (or a masked 
 
 
 @functools.cache
-def _trim_patterns() -> dict[str, regex.Pattern]:
-    """Patterns that strip lead words, light verbs and linking tails off a metric (data: metric_trim.tsv)."""
+def _trim_words() -> dict[str, list[str]]:
+    """Lead words, light verbs, words of change and linking tails of a metric (data: metric_trim.tsv)."""
     words: dict[str, list[str]] = {}
     for row in data_table("metric_trim.tsv"):
         words.setdefault(row["where"], []).append(row["word"])
+    return words
+
+
+@functools.cache
+def _trim_chars() -> dict[str, str]:
+    """Every character of the trim words of each kind: a match of their words lies in a run of these."""
+    return {where: "".join(sorted(set("".join(words)))) for where, words in _trim_words().items()}
+
+
+@functools.cache
+def _trim_patterns() -> dict[str, regex.Pattern]:
+    """Patterns that strip lead words, light verbs and linking tails off a metric (data: metric_trim.tsv)."""
+    words = _trim_words()
     return {
         "lead": regex.compile(rf"^(?:{_YEAR_LEAD}|{word_alternation(words['lead'])})+"),
         "verb": regex.compile(rf"^(?:{word_alternation(words['verb'])})(?=\p{{Han}}{{2}})"),
@@ -174,32 +232,32 @@ def _read(number: str) -> tuple[Decimal, Decimal | None, str | None]:
     return parse_number(number), None, None
 
 
-def _acceptable(match: regex.Match, text: str, unit: _Unit | None) -> bool:
+def _acceptable(match: regex.Match, groups: _Groups, text: str, unit: _Unit | None) -> bool:
     """Drop candidates that are not figures: bare numbers, lone 一 with an article-like word, dates."""
-    number = match.group("num")
+    number = groups.num
     percent = number.startswith("百分之")
     if unit is None and not percent:
         return bool(_SCALED.search(number))
     if unit is not None and unit.dimension == "other" and unit.canonical in ("岁", "周岁"):
         return False
     chinese = bool(_NUMERAL_ONLY.fullmatch(number)) or number == "半"
-    if match.group("half") or match.group("half_after"):
+    if groups.half or groups.half_after:
         return True  # 一个半月, 一年半: a duration
-    if chinese and number in ("一", "壹") and not match.group("before"):
+    if chinese and number in ("一", "壹") and not groups.before:
         following = text[match.end():match.end() + 1]
-        return (match.group("unit") or "")[:1] in _ONE_UNITS and not (following and following in "性些")
+        return (groups.unit or "")[:1] in _ONE_UNITS and not (following and following in "性些")
     if chinese and len(number) == 1 and number in "百千万亿":
-        return bool(match.group("before") or match.group("infix2"))
-    if match.group("unit") in ("年", "月", "日", "天", "周"):
-        return _duration_year(match, text)
+        return bool(groups.before or groups.infix2)
+    if groups.unit in ("年", "月", "日", "天", "周"):
+        return _duration_year(match, groups, text)
     return True
 
 
-def _qualifies_a_group(match: regex.Match, text: str, unit: _Unit | None) -> bool:
+def _qualifies_a_group(match: regex.Match, groups: _Groups, text: str, unit: _Unit | None) -> bool:
     """`5000万元以上产业项目`, `50万元以上的村`: a threshold of a measure (money, area, weight …) written
     before a noun is an attribute of the group counted after it, like the age in `60岁以上老人`. A count
     (`培育10个以上产业集群`) or a share (`90%以上居民`) still is a figure."""
-    if match.group("after") not in _THRESHOLD_WORDS or unit is None or unit.dimension not in _MEASURE_DIMENSIONS:
+    if groups.after not in _THRESHOLD_WORDS or unit is None or unit.dimension not in _MEASURE_DIMENSIONS:
         return False
     following = text[match.end():match.end() + _GROUP_LOOKAHEAD]
     attributive = following.startswith("的")  # 5万元以内的救助事项: a 的 makes even a verbal noun the head
@@ -209,21 +267,20 @@ def _qualifies_a_group(match: regex.Match, text: str, unit: _Unit | None) -> boo
     return _metric_tokens(following)[0][1] in (_COUNTED_TAGS | {"vn"} if attributive else _COUNTED_TAGS)
 
 
-def _duration_year(match: regex.Match, text: str) -> bool:
+def _duration_year(match: regex.Match, groups: _Groups, text: str) -> bool:
     """`连续2年`, `3天` are durations; a four-digit year is a date (already excluded)."""
-    value = match.group("num")
+    value = groups.num
     return (len(value) <= 3 or not value.isdigit() and len(value) <= 3) and not text[match.end():match.end() + 1].isdigit()
 
 
 SEPARATED_WINDOW = 10  # characters before a number searched for a separated qualifier (至少面对面随访1次)
 
 
-def _qualifier(match: regex.Match, implied: str | None, text: str) -> str:
+def _qualifier(match: regex.Match, groups: _Groups, implied: str | None, text: str) -> str:
     """exact / about / over / under from the words touching the number, then a cue just before it."""
     sides = _qualifiers()
-    for group, side in (("before", "before"), ("after", "after"), ("infix", "infix"),
-                        ("infix2", "infix"), ("infix3", "infix")):
-        word = match.group(group)
+    for word, side in ((groups.before, "before"), (groups.after, "after"), (groups.infix, "infix"),
+                       (groups.infix2, "infix"), (groups.infix3, "infix")):
         if word:
             return sides[side][word]
     if implied:
@@ -237,8 +294,8 @@ def _qualifier(match: regex.Match, implied: str | None, text: str) -> str:
 
 def _clause_before(text: str, start: int, floor: int) -> str:
     """The clause text before a figure, from the last clause break (or the previous figure) to it."""
-    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(text, floor, start)]
-    return text[(breaks[-1] if breaks else floor):start]
+    last = _LAST_CLAUSE_BREAK.search(text, floor, start)
+    return text[(last.end() if last else floor):start]
 
 
 _NOUNISH = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "nw", "vn", "an", "b", "j", "l", "s", "x", "eng"})
@@ -255,8 +312,6 @@ _DETERMINERS = frozenset({"各类", "各种", "各项", "各级", "相关", "有
 
 def _metric_tokens(phrase: str) -> tuple[tuple[str, str], ...]:
     """Words and tags of a phrase (jieba with the domain dictionary)."""
-    from ..nlp.segment import default_segmenter
-
     return tuple(default_segmenter().tag(phrase)) if phrase else ()
 
 
@@ -320,11 +375,19 @@ def _trimmed_clause_text(phrase: str) -> str:
     previous = None
     while phrase != previous:
         previous = phrase
-        phrase = trims["tail"].sub("", phrase)
+        start = _end_run(phrase, "tail")
+        phrase = phrase[:start] + trims["tail"].sub("", phrase[start:])
         phrase = trims["lead"].sub("", phrase)
-        phrase = trims["verb"].sub("", phrase)
+        if phrase and phrase[0] in _trim_chars()["verb"]:
+            phrase = trims["verb"].sub("", phrase)
         phrase = phrase.strip(" ,，、")
     return phrase
+
+
+def _end_run(phrase: str, where: str) -> int:
+    """Where the run of characters of ``where`` words that ends a phrase starts: a pattern of those words
+    anchored at the end (``change``, ``tail``) can only match from there."""
+    return len(phrase.rstrip(_trim_chars()[where]))
 
 
 # A word opening with one of these starts a new phrase even when jieba tags it a noun (被区 in 被区…命名).
@@ -342,7 +405,7 @@ def _metric(text: str, match: regex.Match, floor: int) -> str | None:
     """
     trims = _trim_patterns()
     phrase = _trimmed_clause(text, match, floor)
-    change = trims["change"].search(phrase)
+    change = trims["change"].search(phrase, _end_run(phrase, "change"))
     if change and change.start() >= 2:
         phrase = _trimmed_clause_text(phrase[:change.start()])  # 地区生产总值增长6.5%: GDP is what changed
     tokens = _metric_tokens(phrase)
@@ -362,7 +425,8 @@ def _modality(kind: str, text: str, match: regex.Match, section_titles: str, met
               ahead: bool = False, year: int | None = None) -> str:
     """achieved / target / context from the document kind and the cue words around the figure."""
     cues = _cues()
-    sentence_start = max((m.end() for m in _SENTENCE_BREAK.finditer(text, 0, match.start())), default=0)
+    last = _LAST_SENTENCE_BREAK.search(text, 0, match.start())
+    sentence_start = last.end() if last else 0
     sentence = text[sentence_start:match.start()]
     clause = _clause_before(text, match.start(), sentence_start)
 
@@ -414,35 +478,36 @@ def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
     floor = skip_to
     previous_metric: str | None = None
     for match in _candidate_pattern().finditer(text, skip_to):
-        num_start, num_end = match.start("num"), match.end()
+        num_start, num_end = match.start(_NUM_GROUP), match.end()
         if num_start > 0 and text[num_start - 1] in "第篇" or text[num_start - 1:num_start].isdigit():
             continue
-        written_unit = match.group("unit") or match.group("unit1")
-        if match.group("unit_tail"):
-            written_unit = (written_unit or "") + match.group("unit_tail")
+        groups = _Groups._make(match.groups())
+        written_unit = groups.unit or groups.unit1
+        if groups.unit_tail:
+            written_unit = (written_unit or "") + groups.unit_tail
         unit = units.get(written_unit) if written_unit else None
-        if not _acceptable(match, text, unit) or _qualifies_a_group(match, text, unit):
+        if not _acceptable(match, groups, text, unit) or _qualifies_a_group(match, groups, text, unit):
             continue
         if excluded is None:
             excluded = _excluded_spans(text)
         if any(start < num_end and num_start < end for start, end in excluded):
             continue
         try:
-            value, value_max, implied = _read(match.group("num"))
-            if match.group("half") or match.group("half_after"):
+            value, value_max, implied = _read(groups.num)
+            if groups.half or groups.half_after:
                 value += Decimal("0.5")  # 一个半月 → 1.5 个月, 两年半 → 2.5 年
-            if match.group("num2"):
-                value_max = _read(match.group("num2"))[0]
+            if groups.num2:
+                value_max = _read(groups.num2)[0]
         except (NumeralError, KeyError, ArithmeticError):
             continue
         scale = unit.scale if unit else 1
         canonical = unit.canonical if unit else None
-        if match.group("num").startswith("百分之"):
+        if groups.num.startswith("百分之"):
             canonical, dimension = "%", "percent"
         else:
             dimension = unit.dimension if unit else None
         start, end = match.span()
-        if match.group("before") is None and text[start:start + 1] == " ":
+        if groups.before is None and text[start:start + 1] == " ":
             start += 1
         raw_start, raw_end = line.raw_span(start, end)
         if found and not text[floor:start].strip(_ADJACENT):
@@ -460,10 +525,10 @@ def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
             "value": as_number(value * scale),
             "value_max": as_number(value_max * scale) if value_max is not None else None,
             "unit": canonical, "dimension": dimension,
-            "qualifier": _qualifier(match, implied, text),
+            "qualifier": _qualifier(match, groups, implied, text),
             "modality": modality,
             "metric": _as_written(line, metric, match),
-            "rule": "number+unit" if not match.group("num2") else "range+unit",
+            "rule": "number+unit" if not groups.num2 else "range+unit",
         })
         floor = end
     return found
@@ -488,7 +553,8 @@ def find_figures(document, under: dict[int, tuple], activities=()) -> list[Figur
         headings = under.get(line.number, ())
         skip = 0
         if headings and headings[-1].line == line.number:
-            skip = len(match_marker(line.text)[1])
+            found = match_marker(line.text)  # else a numbered item run into digits (sections._continued_number)
+            skip = len(found[1]) if found else len(headings[-1].marker)
         titles = " ".join(heading.title for heading in headings)
         ahead = _looks_ahead(titles, document.record.year)  # 2023年工作安排 in a 2023 report plans ahead
         own = by_line.get(line.number, [])

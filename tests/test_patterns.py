@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reportminer.nlp import classify as C
-from reportminer.nlp.patterns import word_alternation
+from reportminer.nlp.patterns import FilteredPatterns, required_chars, word_alternation
 from reportminer.nlp.resources import data_table, data_words
 
 REPO = Path(__file__).resolve().parents[1]
@@ -66,3 +66,25 @@ def test_batch_features_equal_one_text_at_a_time():
     batch = model.transform(texts).toarray()
     single = np.vstack([model.transform([text]).toarray() for text in texts])
     assert np.allclose(batch, single, rtol=0, atol=1e-12)
+
+
+def test_required_chars_reads_what_every_match_needs():
+    assert required_chars(r"第\d+[个次]") == (frozenset("第"), frozenset("个次"))
+    assert required_chars(r"(?:除四害|门前三包)") == (frozenset("除门"),)  # the first of each branch
+    assert required_chars(r"\d+(?=岁)") == (frozenset("岁"),)  # a lookahead's characters are needed too
+    assert required_chars(r"[^岁]\d") == ()  # a negated set needs nothing known
+    assert required_chars(r"(?i)abc") == ()  # case folding: no sets
+    assert required_chars(r"\p{Han}+号") == (frozenset("号"),)  # a property is an unknown set
+    assert required_chars(r"第\d+号", common="第") == (frozenset("号"),)  # a common character filters little
+
+
+def test_filtered_patterns_find_what_every_pattern_finds():
+    from reportminer.extractors.figures import _excluded_patterns
+
+    filtered = _excluded_patterns()
+    patterns = filtered._patterns
+    for line in SAMPLE_LINES:
+        assert sorted(filtered.spans(line)) == sorted(span for p in patterns for span in
+                                                      (m.span() for m in p.finditer(line))), line
+    fallback = FilteredPatterns([regex.compile(r"\d+(?!号)"), regex.compile("门前三包")])
+    assert fallback.spans("12号门前三包") == [(0, 1), (3, 7)]
