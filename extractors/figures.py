@@ -40,6 +40,7 @@ _NUMERAL_ONLY = regex.compile(rf"[{_CN}]+")
 # Two neighbouring digits make an approximate span: 两三个 (2–3), 二三十 (20–30).
 _APPROXIMATE = regex.compile(r"([一二两三四五六七八九])([一二两三四五六七八九])([十百千万]?)")
 _SCALED = regex.compile(r"\d[万亿]")
+_MULTIPLIERS = {"万": Decimal(10) ** 4, "萬": Decimal(10) ** 4, "亿": Decimal(10) ** 8, "億": Decimal(10) ** 8}
 _NUMERAL_CHARS = "0123456789" + CHINESE_NUMERAL_CHARS  # in nearly every line searched for figures
 
 
@@ -232,6 +233,19 @@ def _read(number: str) -> tuple[Decimal, Decimal | None, str | None]:
     return parse_number(number), None, None
 
 
+def _shared_multiplier(low: str, high: str) -> Decimal:
+    """`2—2.5万`: a 万 or 亿 written after the upper end of a range only applies to the lower end too (when the
+    lower number is below the upper one as written; `5000—1万` is 5000 to 10000)."""
+    multiplier = _MULTIPLIERS.get(high[-1:])
+    if multiplier is None or low[-1:] in _MULTIPLIERS:
+        return Decimal(1)
+    try:
+        below = parse_number(low) < parse_number(high[:-1])
+    except (NumeralError, KeyError, ArithmeticError):
+        return Decimal(1)
+    return multiplier if below else Decimal(1)
+
+
 def _acceptable(match: regex.Match, groups: _Groups, text: str, unit: _Unit | None) -> bool:
     """Drop candidates that are not figures: bare numbers, lone 一 with an article-like word, dates."""
     number = groups.num
@@ -256,11 +270,15 @@ def _acceptable(match: regex.Match, groups: _Groups, text: str, unit: _Unit | No
 def _qualifies_a_group(match: regex.Match, groups: _Groups, text: str, unit: _Unit | None) -> bool:
     """`5000万元以上产业项目`, `50万元以上的村`: a threshold of a measure (money, area, weight …) written
     before a noun is an attribute of the group counted after it, like the age in `60岁以上老人`. A count
-    (`培育10个以上产业集群`) or a share (`90%以上居民`) still is a figure."""
-    if groups.after not in _THRESHOLD_WORDS or unit is None or unit.dimension not in _MEASURE_DIMENSIONS:
+    (`培育10个以上产业集群`) or a share (`90%以上居民`) still is a figure. A threshold word before the number
+    (`收入超过50万元的村3个`) marks a class only with a 的 and a count of that class after it."""
+    leading = groups.before in _LEADING_THRESHOLD_WORDS
+    if not (groups.after in _THRESHOLD_WORDS or leading) or unit is None or unit.dimension not in _MEASURE_DIMENSIONS:
         return False
     following = text[match.end():match.end() + _GROUP_LOOKAHEAD]
     attributive = following.startswith("的")  # 5万元以内的救助事项: a 的 makes even a verbal noun the head
+    if leading and not (attributive and _COUNT.search(text, match.end(), match.end() + _GROUP_LOOKAHEAD + 2)):
+        return False
     following = following[attributive:]
     if not following or not _HAN.match(following):
         return False
@@ -301,6 +319,8 @@ def _clause_before(text: str, start: int, floor: int) -> str:
 _NOUNISH = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "nw", "vn", "an", "b", "j", "l", "s", "x", "eng"})
 _MAY_COUNT = regex.compile(rf"[\d{regex.escape(CHINESE_NUMERAL_CHARS)}上半]")  # a line without these holds no figure
 _THRESHOLD_WORDS = frozenset({"以上", "以下", "以内"})
+_LEADING_THRESHOLD_WORDS = frozenset({"超过", "不足", "低于", "高于", "不到"})
+_COUNT = regex.compile(r"[\d一二两三四五六七八九十]")  # a number: the class is counted after its threshold
 _MEASURE_DIMENSIONS = frozenset({"money", "area", "weight", "length", "volume", "concentration"})
 _GROUP_LOOKAHEAD = 6  # characters after a threshold read to tell whether a noun follows it
 _ADJACENT = " 、和及与"  # between two figures of one thing: 47户82人, 5个和3个
@@ -434,14 +454,18 @@ def _modality(kind: str, text: str, match: regex.Match, section_titles: str, met
         pattern = cues.get((where, modality))
         return bool(pattern and subject and pattern.search(subject))
 
-    if cued("sentence", "achieved", sentence) or cued("clause", "achieved", clause):
+    if cued("clause", "achieved", clause):
+        return "achieved"
+    if cued("clause", "context", clause):
+        return "context"  # a standing fact in its own clause, whatever the sentence began with: 截至年底，在保…
+    if cued("sentence", "achieved", sentence):
         return "achieved"
     if cued("sentence", "target", sentence) or cued("clause", "target", clause) or (
             cued("section", "target", section_titles) and not cued("section", "achieved", section_titles)):
         return "target"
-    if cued("clause", "context", clause) or cued("metric", "context", metric or "") or cued(
-            "sentence", "context", sentence):
-        return "context"  # a standing fact, in a plan too: 服务人口3.26万人
+    if cued("metric", "context", metric or "") or cued("sentence", "context", sentence) or cued(
+            "section", "context", section_titles):
+        return "context"  # a standing fact, in a plan too (服务人口3.26万人), or one stated as a problem
     if kind == "plan" or ahead:
         return "achieved" if _names_a_past_year(sentence, year) else "target"  # 2024年全县发放… in a 2025 plan
     return "achieved"
@@ -498,6 +522,7 @@ def figures_in_line(line: Line, kind: str = "summary", section_titles: str = "",
                 value += Decimal("0.5")  # 一个半月 → 1.5 个月, 两年半 → 2.5 年
             if groups.num2:
                 value_max = _read(groups.num2)[0]
+                value *= _shared_multiplier(groups.num, groups.num2)
         except (NumeralError, KeyError, ArithmeticError):
             continue
         scale = unit.scale if unit else 1
