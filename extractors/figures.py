@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import regex
 
+from ..nlp.chinese_script import to_simplified
 from ..nlp.classify import FALLBACK
 from ..nlp.normalise import Line
 from ..nlp.numerals import CHINESE_NUMERAL_CHARS, DIGITS, NumeralError, as_number, parse_number
@@ -580,7 +581,7 @@ def find_figures(document, under: dict[int, tuple], activities=()) -> list[Figur
         if headings and headings[-1].line == line.number:
             found = match_marker(line.text)  # else a numbered item run into digits (sections._continued_number)
             skip = len(found[1]) if found else len(headings[-1].marker)
-        titles = " ".join(heading.title for heading in headings)
+        titles = to_simplified(" ".join(heading.title for heading in headings))  # cues are Simplified: 存在的問題
         ahead = _looks_ahead(titles, document.record.year)  # 2023年工作安排 in a 2023 report plans ahead
         own = by_line.get(line.number, [])
         for fields in figures_in_line(line, document.kind, titles, skip, ahead, document.record.year):
