@@ -197,6 +197,12 @@ def _trim_words() -> dict[str, list[str]]:
 
 
 @functools.cache
+def _kept_words() -> frozenset[str]:
+    """Two-character words a tail trim must not split (``keep`` rows of metric_trim.tsv)."""
+    return frozenset(_trim_words().get("keep", ()))
+
+
+@functools.cache
 def _trim_chars() -> dict[str, str]:
     """Every character of the trim words of each kind: a match of their words lies in a run of these."""
     return {where: "".join(sorted(set("".join(words)))) for where, words in _trim_words().items()}
@@ -396,13 +402,28 @@ def _trimmed_clause_text(phrase: str) -> str:
     previous = None
     while phrase != previous:
         previous = phrase
-        start = _end_run(phrase, "tail")
-        phrase = phrase[:start] + trims["tail"].sub("", phrase[start:])
+        tail = trims["tail"].search(phrase, _end_run(phrase, "tail"))
+        if tail and phrase[tail.start() - 1:tail.start() + 1] in _kept_words():  # not 签约 → 签
+            tail = trims["tail"].search(phrase, tail.start() + 1)  # 平均保持在 → 平均
+        if tail:
+            phrase = phrase[:tail.start()]
         phrase = trims["lead"].sub("", phrase)
         if phrase and phrase[0] in _trim_chars()["verb"]:
-            phrase = trims["verb"].sub("", phrase)
+            verb = trims["verb"].match(phrase)
+            if verb and _word_ends_at(phrase, verb.end()):  # 办黑板报 → 黑板报, but 办理结婚登记 stays
+                phrase = phrase[verb.end():]
         phrase = phrase.strip(" ,，、")
     return phrase
+
+
+def _word_ends_at(phrase: str, index: int) -> bool:
+    """Whether jieba's words of the phrase have a boundary at ``index`` (a trim must not split a word)."""
+    length = 0
+    for word, _ in _metric_tokens(phrase[:index + 8]):  # the words up to a little past the boundary
+        length += len(word)
+        if length >= index:
+            return length == index
+    return True
 
 
 def _end_run(phrase: str, where: str) -> int:
