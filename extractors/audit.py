@@ -33,6 +33,7 @@ from ..nlp.numerals import CHINESE_NUMERAL_CHARS
 from ..nlp.resources import data_table
 from .records import Record
 from .signatures import SignatureStore, similar_pairs
+from .spill import Spill, SpilledRecords
 
 SEVERITIES = ("error", "warning", "info")
 FILE_CHECKS = ("placeholder", "rate_out_of_range", "part_sum_mismatch", "rate_count_mismatch")
@@ -666,7 +667,8 @@ def document_findings(document: Any, figures: Iterable[Any] = ()) -> list[Findin
 # --------------------------------------------------------------------------- corpus checks
 
 
-_FIGURE_COLUMNS = 10  # file, line, doc, end of text in CorpusAudit._texts, start, end, is int, qualifier, unit, metric
+# file, line, doc, start and end of the text in CorpusAudit._texts, start, end, is int, qualifier, unit, metric; value
+_FIGURE_RECORD = "<11id"
 _LINE_COLUMNS = 4  # doc, file, line number, end of the line's figure starts in CorpusAudit._starts
 _SET_COLUMNS = 4  # figure set, doc, file, line number
 _NO_TEXT = b"\0"  # a figure text of None in CorpusAudit._texts (a text is never a lone NUL)
@@ -730,11 +732,12 @@ class CorpusAudit:
     """Collect, file by file, what the cross-document checks need; ``finish`` runs them.
 
     Nothing is kept as a Python object per figure or per line: the figures a check can use (a single value
-    with a metric) as ten ints and a float each in two arrays, their texts as UTF-8 in one buffer, repeated
-    strings once in a pool; per body line its doc, file, number and figure starts in arrays and its MinHash
-    signature in a ``SignatureStore``, which writes them to an unnamed scratch file in the folder ``spill``
-    when one is given (else the largest part by far: 512 bytes per line); per figure set its key as bytes.
-    Documents keep kind, year and org.
+    with a metric) as one record of codes and numbers each, their texts as UTF-8 one after the other,
+    repeated strings once in a pool; per body line its doc, file, number and figure starts in arrays and its
+    MinHash signature in a ``SignatureStore``; per figure set its key as bytes. Documents keep kind, year and
+    org. Given a folder ``spill``, the figure records, their texts and the signatures (512 bytes per line,
+    else the largest part by far) go to unnamed scratch files there; in memory stay a few ints per figure
+    and per line.
     """
 
     def __init__(self, spill: str | None = None) -> None:
@@ -747,9 +750,9 @@ class CorpusAudit:
         """Keep nothing of the corpus but its documents: at the start, and once ``finish`` has run the checks,
         to leave the memory to the findings and their writer."""
         self._strings = _Pool()
-        self._figures = array("i")  # _FIGURE_COLUMNS codes and numbers per figure kept
-        self._values = array("d")  # the value of each figure kept (an int if its column "is int" says so)
-        self._texts = bytearray()  # the texts of those figures, one after the other
+        spill = None if self._finished else self._spill
+        self._figures = SpilledRecords(_FIGURE_RECORD, spill)  # one record of codes and numbers per figure kept
+        self._texts = Spill(spill)  # the texts of those figures, one after the other
         self._norm_rows = array("i")  # figures that meet a genre norm (audit_norms.tsv), in order ...
         self._norm_of = array("i")  # ... and the index of the first norm they meet
         self._rates: dict[str, array] = {}  # rate key → figures of that rate (shares of 0–100 %), in order
@@ -797,12 +800,11 @@ class CorpusAudit:
             if figure.unit is not None else None
         if norm is None and rate is None and role is None:
             return
-        row = len(self._figures) // _FIGURE_COLUMNS
+        row = self._figures.count
         doc = code(figure.doc)
-        self._texts += _NO_TEXT if figure.text is None else figure.text.encode("utf-8", "surrogatepass")
-        self._figures.extend((code(figure.file), figure.line, doc, len(self._texts), figure.start, figure.end,
-                              type(figure.value) is int, code(figure.qualifier), unit, metric))
-        self._values.append(figure.value)
+        text = self._texts.write(_NO_TEXT if figure.text is None else figure.text.encode("utf-8", "surrogatepass"))
+        self._figures.append(code(figure.file), figure.line, doc, text, self._texts.size, figure.start, figure.end,
+                              type(figure.value) is int, code(figure.qualifier), unit, metric, figure.value)
         if norm is not None:
             self._norm_rows.append(row)
             self._norm_of.append(norm)
@@ -819,13 +821,11 @@ class CorpusAudit:
 
     def _figure(self, row: int) -> _Figure:
         """A kept figure, rebuilt from its codes."""
-        at = row * _FIGURE_COLUMNS
-        file, line, doc, text_end, start, end, is_int, qualifier, unit, metric = self._figures[at:at + _FIGURE_COLUMNS]
-        value = int(self._values[row]) if is_int else self._values[row]
-        text = bytes(self._texts[self._figures[at - _FIGURE_COLUMNS + 3] if row else 0:text_end])
+        file, line, doc, text_start, text_end, start, end, is_int, qualifier, unit, metric, value = self._figures[row]
+        text = self._texts.read(text_start, text_end)
         s = self._strings.items
         return _Figure(s[file], line, s[doc], None if text == _NO_TEXT else text.decode("utf-8", "surrogatepass"),
-                       start, end, value, s[qualifier], s[unit], s[metric])
+                       start, end, int(value) if is_int else value, s[qualifier], s[unit], s[metric])
 
     def _figures_of(self, role: dict[str, array], doc: str) -> list[_Figure]:
         """The figures of one document in ``role`` (self._planned or self._achieved), rebuilt."""
@@ -842,6 +842,8 @@ class CorpusAudit:
         yield from self._duplicates()
         yield from self._implausible()
         yield from self._targets()
+        self._figures.close()
+        self._texts.close()
         self._reset()
 
     def finish(self) -> list[Finding]:

@@ -15,7 +15,7 @@ import numpy as np
 
 BLOCK = 4096  # signatures per block (2 MB at 128 permutations)
 BATCH = 1 << 16  # line pairs compared at once (two 1 MB arrays at 4 values per band)
-CHUNK = 1 << 16  # later lines whose pairs are looked for at once
+CHUNK = 1 << 14  # later lines whose pairs are looked for at once (their candidate pairs are in memory)
 
 
 class SignatureStore:

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from reportminer.extractors import audit as audit_module
 from reportminer.extractors import signatures as signatures_module
+from reportminer.extractors import spill as spill_module
 from reportminer.extractors.audit import (
     CORPUS_CHECKS,
     FILE_CHECKS,
@@ -308,18 +309,33 @@ def _corpus_findings(extractions, spill=None) -> list[dict]:
     return [f.to_dict() for f in corpus.finish()]
 
 
-def test_duplicates_do_not_depend_on_how_signatures_are_stored(tmp_path, monkeypatch):
+def test_corpus_findings_do_not_depend_on_how_the_audit_stores_its_state(tmp_path, monkeypatch):
     extractions = list(extract_paths([str(p) for p in generate(tmp_path / "corpus", 12, seed=5)], audit=False))
     expected = _corpus_findings(extractions)
     assert any(f["check"] == "duplicate_claim" for f in expected)
     monkeypatch.setattr(signatures_module, "BLOCK", 3)  # many blocks, the last one part full
     monkeypatch.setattr(signatures_module, "BATCH", 5)
     monkeypatch.setattr(signatures_module, "CHUNK", 7)  # pairs looked for 7 later lines at a time
+    monkeypatch.setattr(spill_module, "BUFFER", 5)  # figure records and texts read back from the scratch file
     assert _corpus_findings(extractions) == expected
     spill = tmp_path / "spill"
     spill.mkdir()
     assert _corpus_findings(extractions, str(spill)) == expected
-    assert list(spill.iterdir()) == []  # the scratch file has no name and is gone
+    assert list(spill.iterdir()) == []  # the scratch files have no name and are gone
+
+
+def test_spilled_records_read_back_across_the_file_and_the_buffer(tmp_path, monkeypatch):
+    monkeypatch.setattr(spill_module, "BUFFER", 10)
+    records = spill_module.SpilledRecords("<2id", str(tmp_path))
+    rows = [(i, -i, i / 3) for i in range(50)]
+    assert [records.append(*row) for row in rows] == list(range(50))
+    assert [records[i] for i in range(50)] == rows  # most from the file, the last ones from the buffer
+    texts = spill_module.Spill(str(tmp_path))
+    offsets = [texts.write(word.encode()) for word in ("接种", "疫苗", "21000人次")]
+    assert texts.read(offsets[1], texts.size) == "疫苗21000人次".encode()  # a read that spans file and buffer
+    records.close()
+    texts.close()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_signature_store_spills_all_but_the_block_being_filled(tmp_path, monkeypatch):
