@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import zlib
 from array import array
 from collections import defaultdict
@@ -670,7 +671,7 @@ def document_findings(document: Any, figures: Iterable[Any] = ()) -> list[Findin
 # file, line, doc, start and end of the text in CorpusAudit._texts, start, end, is int, qualifier, unit, metric; value
 _FIGURE_RECORD = "<11id"
 _LINE_COLUMNS = 4  # doc, file, line number, end of the line's figure starts in CorpusAudit._starts
-_SET_COLUMNS = 4  # figure set, doc, file, line number
+_SET_COLUMNS = 5  # doc, file, line number, start and end of the figure set's key in CorpusAudit._set_keys
 _NO_TEXT = b"\0"  # a figure text of None in CorpusAudit._texts (a text is never a lone NUL)
 
 
@@ -764,8 +765,9 @@ class CorpusAudit:
         p = params()
         self._signatures = SignatureStore(int(p["duplicate.permutations"]), int(p["duplicate.bands"]),
                                           None if self._finished else self._spill)
-        self._sets: dict[bytes, int] = {}  # figure set key (_set_key) → its number, in the order first seen
-        self._set_places = array("i")  # _SET_COLUMNS per line stating a figure set
+        self._set_places = array("i")  # _SET_COLUMNS per line stating a figure set ...
+        self._set_hashes = array("q")  # ... the hash of its key (_set_key) ...
+        self._set_keys = Spill(spill)  # ... and the key itself
 
     def add(self, extraction: Any) -> None:
         """Take in one file's records (an ``Extraction``), or what ``audit_input`` made of them already (in a
@@ -782,8 +784,9 @@ class CorpusAudit:
         for (doc, number, starts), signature in zip(part.lines, part.signatures):
             self._add_line(strings.code(doc), file, number, signature, starts)
         for key, doc, number in part.sets:
-            number_of_set = self._sets.setdefault(key, len(self._sets))
-            self._set_places.extend((number_of_set, strings.code(doc), file, number))
+            start = self._set_keys.write(key)
+            self._set_hashes.append(int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little", signed=True))
+            self._set_places.extend((strings.code(doc), file, number, start, self._set_keys.size))
 
     def _add_figure(self, figure: Any) -> None:
         """Keep a figure's fields as codes if a corpus check can use it: a single value with a metric that
@@ -842,8 +845,8 @@ class CorpusAudit:
         yield from self._duplicates()
         yield from self._implausible()
         yield from self._targets()
-        self._figures.close()
-        self._texts.close()
+        for store in (self._figures, self._texts, self._set_keys):
+            store.close()
         self._reset()
 
     def finish(self) -> list[Finding]:
@@ -897,21 +900,21 @@ class CorpusAudit:
                     + (f"; {end - begin - len(matches)} more lines" if end - begin > len(matches) else ""))
                 reported.add((doc, number))
         self._signatures.close()  # compared: the signatures are no longer needed
-        places = np.array(self._set_places, dtype=np.int64).reshape(-1, _SET_COLUMNS)
-        places = places[np.argsort(places[:, 0], kind="stable")]  # grouped by set, in the order added
-        bounds = [0, *(np.flatnonzero(np.diff(places[:, 0])) + 1).tolist(), len(places)]
-        set_keys = list(self._sets)
+        hashes = np.frombuffer(self._set_hashes, dtype=np.int64)
+        order = np.argsort(hashes, kind="stable")  # grouped by set (by the hash of its key), in the order added
+        places = np.frombuffer(self._set_places, dtype=np.intc).reshape(-1, _SET_COLUMNS)[order]
+        bounds = [0, *(np.flatnonzero(np.diff(hashes[order])) + 1).tolist(), len(places)]
         for begin, end in zip(bounds, bounds[1:]):
             if end - begin < 2:
                 continue
             group = places[begin:end].tolist()
-            if len(dict.fromkeys(doc for _, doc, _, _ in group)) < 2:
+            if len(dict.fromkeys(doc for doc, *_ in group)) < 2:
                 continue
-            set_number, first_doc, first_file, first_number = group[0]
-            for _, doc, file, number in group[1:]:
+            first_doc, first_file, first_number, key_start, key_end = group[0]
+            values = ", ".join(f"{v}{u or ''}" for v, u in _set_values(self._set_keys.read(key_start, key_end)))
+            for doc, file, number, _, _ in group[1:]:
                 if doc == first_doc or (doc, number) in reported:
                     continue
-                values = ", ".join(f"{v}{u or ''}" for v, u in _set_values(set_keys[set_number]))
                 yield Finding(
                     s[file], number, s[doc], "duplicate_claim", "warning",
                     f"line states the same figures ({values}) as {s[first_doc]} line {first_number}",
