@@ -20,6 +20,7 @@ import functools
 import hashlib
 import itertools
 import json
+import operator
 import os
 import re
 import shutil
@@ -254,6 +255,11 @@ class Writer:
         """The folder for a run's scratch files (the audit's spilled signatures): where the output goes."""
         return self.out.parent if self._db is not None else self.out
 
+    def known_file(self, path: str) -> bool:
+        """Whether the database holds a file of this path (any status): its rows must go before new ones."""
+        assert self._db is not None
+        return self._db.execute(f'SELECT 1 FROM "{FILES_TABLE}" WHERE path = ?', (path,)).fetchone() is not None
+
     def known(self, path: str) -> str | None:
         """The SHA-256 recorded for a file extracted without error, or None (SQLite only)."""
         if self._db is None:
@@ -300,14 +306,14 @@ class Writer:
             self.write(tables)
             self.write({FILES_TABLE: [file_row(extraction)]})
             return
-        batch = {name: _rows(records) for name, records in tables.items()}
         row = file_row(extraction)
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            self._forget([extraction.file])
-            for name, rows in batch.items():
-                self._sqlite(name, rows)
+            if self.known_file(extraction.file):
+                self._forget([extraction.file])
+            for name, records in tables.items():
+                self._sqlite_records(name, records)
             db.execute(f'INSERT INTO "{FILES_TABLE}" ({", ".join(FILE_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?) '
                        "ON CONFLICT(path) DO UPDATE SET sha256 = excluded.sha256, status = excluded.status, "
                        "chars = excluded.chars, documents = excluded.documents, figures = excluded.figures",
@@ -419,6 +425,31 @@ class Writer:
                 self._columns[table] = [row[1] for row in self._db.execute(f'PRAGMA table_info("{table}")')]
             if "file" in self._columns[table]:
                 self._db.execute(f'DELETE FROM "{table}" WHERE file IN ({marks})', tuple(files))
+
+    def _sqlite_records(self, name: str, records: Sequence[Any]) -> None:
+        """Insert records of one dataclass type straight from their fields (no dict per row: the bulk of
+        ``extract``'s writing); other records, and ints too large for SQLite, go through ``_sqlite``."""
+        names = _field_names(type(records[0])) if records else None
+        if names is None or len(names) < 2 or any(type(record) is not type(records[0]) for record in records):
+            self._sqlite(name, _rows(records))
+            return
+        getter = operator.attrgetter(*names)
+        values = [tuple(json.dumps(v, ensure_ascii=False) if type(v) is tuple else v for v in getter(record))
+                  for record in records]
+        if not set(names) <= set(self._columns.get(name, ())):
+            self._ensure_table(name, list(names))
+        assert self._db is not None
+        self._db.execute("SAVEPOINT records")
+        try:
+            self._db.executemany(f'INSERT INTO "{name}" ({", ".join(map(_quote, names))}) '
+                                 f'VALUES ({", ".join("?" for _ in names)})', values)
+        except OverflowError:  # an int beyond SQLite's 64 bits: the rows already in go, _rows makes it a float
+            self._db.execute("ROLLBACK TO records")
+            self._db.execute("RELEASE records")
+            self._sqlite(name, _rows(records))
+            return
+        self._db.execute("RELEASE records")
+        self.counts[name] = self.counts.get(name, 0) + len(records)
 
     def _sqlite(self, name: str, rows: list[dict[str, Any]]) -> None:
         self.counts[name] = self.counts.get(name, 0) + len(rows)

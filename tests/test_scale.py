@@ -316,3 +316,18 @@ def test_dask_gives_the_same_output_as_local(corpus, reference, cluster, tmp_pat
     assert (dask / "figures.parquet").is_dir() and len(list((dask / "figures.parquet").iterdir())) == 10
     assert _parquet_rows(dask) == _parquet_rows(local)
     assert any(json.loads(row)["check"] == "duplicate_claim" for row in _parquet_rows(dask)["findings"])
+
+
+def test_a_value_beyond_64_bits_is_stored_as_a_float(tmp_path):
+    from reportminer.extractors.pipeline import extract_raw
+    from reportminer.nlp.reading import read_bytes
+
+    text = "桂香社区2023年工作总结\n全年投入资金12345678901234567890亿元。\n举办讲座12场。\n"
+    extraction = extract_raw(read_bytes(text.encode("utf-8"), "big.txt"))
+    assert any(f.value > 2**63 for f in extraction.figures)
+    writer = Writer(tmp_path / "out.db", "sqlite")
+    writer.write_extraction(extraction)
+    writer.close()
+    with closing(sqlite3.connect(tmp_path / "out.db")) as connection:
+        values = [row[0] for row in connection.execute("SELECT value FROM figures ORDER BY line")]
+    assert values == [pytest.approx(1.2345678901234567e27), 12]  # no row twice, the huge one a float
