@@ -970,19 +970,26 @@ class CorpusAudit:
     # ----- target_missed
 
     def _targets(self) -> Iterator[Finding]:
+        """target_missed: for each organisation and year, the targets of its plans against the results of its
+        summaries (each side's figures read back once per organisation and year)."""
         results: dict[tuple[str | None, int], list[str]] = defaultdict(list)  # (org, year reviewed) → docs
+        plans: dict[tuple[str | None, int], list[str]] = defaultdict(list)  # (org, year planned) → docs
         for doc, document in self.documents.items():
             year = _reviewed_year(document)
             if year is not None:
                 results[(document.org, year)].append(doc)
-        for doc, plan in self.documents.items():
-            target_year = _target_year(plan)
-            if target_year is None or not plan.org:
+            target_year = _target_year(document)
+            if target_year is not None and document.org:
+                plans[(document.org, target_year)].append(doc)
+        for key, planned_docs in plans.items():
+            if not results.get(key):
                 continue
-            planned = self._figures_of(self._planned, doc)
-            for result in results.get((plan.org, target_year), ()):
-                if result != doc:
-                    yield from _missed(doc, plan.org, planned, self._figures_of(self._achieved, result))
+            achieved = {result: self._figures_of(self._achieved, result) for result in results[key]}
+            for doc in planned_docs:
+                planned = self._figures_of(self._planned, doc)
+                for result, figures in achieved.items():
+                    if result != doc:
+                        yield from _missed(doc, key[0], planned, figures)
 
 
 def _checks_of(metric: str, unit: str | None) -> tuple[int | None, str | None]:
