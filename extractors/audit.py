@@ -24,7 +24,7 @@ from array import array
 from collections import defaultdict
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
 import regex
 
@@ -33,7 +33,7 @@ from ..nlp.normalise import Line
 from ..nlp.numerals import CHINESE_NUMERAL_CHARS
 from ..nlp.resources import data_table
 from .records import Record
-from .signatures import SignatureStore, similar_pairs
+from .signatures import SignatureStore, similar_pairs, sorted_contains
 from .spill import Spill, SpilledRecords
 
 SEVERITIES = ("error", "warning", "info")
@@ -872,7 +872,7 @@ class CorpusAudit:
         docs = np.frombuffer(self._lines, dtype=np.intc).reshape(-1, _LINE_COLUMNS)[:, 0]
         width, named = self._signatures.width, int(p["duplicate.named_max"])
         s = self._strings.items
-        reported: set[tuple[int, int]] = set()  # (doc code, line number)
+        reported = array("q")  # lines with a near-duplicate finding, as doc code << 32 | line number
         for later, earlier, shared in similar_pairs(self._signatures, docs, p["duplicate.jaccard"],
                                                     int(p["duplicate.bucket_cap"])):
             bounds = [0, *(np.flatnonzero(np.diff(later)) + 1).tolist(), len(later)]
@@ -898,8 +898,10 @@ class CorpusAudit:
                     "; ".join(f"{s[o_file]}:{o_number} {value:.2f}"
                               for (_, o_file, o_number), value in zip(others, similarity))
                     + (f"; {end - begin - len(matches)} more lines" if end - begin > len(matches) else ""))
-                reported.add((doc, number))
+                reported.append(doc << 32 | number)
         self._signatures.close()  # compared: the signatures are no longer needed
+        near = np.sort(np.frombuffer(reported, dtype=np.int64))
+        stated: set[tuple[int, int]] = set()  # lines with an identical-set finding
         hashes = np.frombuffer(self._set_hashes, dtype=np.int64)
         order = np.argsort(hashes, kind="stable")  # grouped by set (by the hash of its key), in the order added
         places = np.frombuffer(self._set_places, dtype=np.intc).reshape(-1, _SET_COLUMNS)[order]
@@ -913,13 +915,14 @@ class CorpusAudit:
             first_doc, first_file, first_number, key_start, key_end = group[0]
             values = ", ".join(f"{v}{u or ''}" for v, u in _set_values(self._set_keys.read(key_start, key_end)))
             for doc, file, number, _, _ in group[1:]:
-                if doc == first_doc or (doc, number) in reported:
+                near_duplicate = sorted_contains(near, np.array([doc << 32 | number]))[0]
+                if doc == first_doc or near_duplicate or (doc, number) in stated:
                     continue
                 yield Finding(
                     s[file], number, s[doc], "duplicate_claim", "warning",
                     f"line states the same figures ({values}) as {s[first_doc]} line {first_number}",
                     None, None, (), "duplicate.identical_figure_set", f"{s[first_file]}:{first_number}")
-                reported.add((doc, number))
+                stated.add((doc, number))
 
     # ----- implausible_value
 
@@ -1116,6 +1119,23 @@ def _minhash(text: str) -> Any:
     return ((np.outer(hashes & np.uint64(0x7FFFFFFF), a) + b) % prime).min(axis=0).astype(np.uint32)
 
 
+class _KeptFigure(NamedTuple):
+    """What the corpus checks read of a figure (a single value with a metric, in Simplified form): a plain
+    tuple, cheap to send from a worker process."""
+
+    file: str
+    line: int
+    doc: str
+    text: str | None
+    start: int
+    end: int
+    value: int | float
+    qualifier: str
+    unit: str | None
+    metric: str
+    modality: str
+
+
 @dataclass(frozen=True, slots=True)
 class AuditInput:
     """What the corpus checks read of one file, made where the file is extracted (``audit_input``): in a
@@ -1123,7 +1143,7 @@ class AuditInput:
 
     file: str
     documents: tuple[tuple[str, str | None, int | None, str | None], ...]  # doc, kind, year, org
-    figures: tuple[Any, ...]  # single values with a metric, metric in Simplified form
+    figures: tuple[_KeptFigure, ...]  # single values with a metric
     lines: tuple[tuple[str, int, tuple[int, ...]], ...]  # body lines long enough to compare: doc, number, starts
     signatures: Any  # their MinHash signatures, one row per line
     sets: tuple[tuple[bytes, str, int], ...]  # lines stating enough figures: set key, doc, number
@@ -1152,7 +1172,9 @@ def audit_input(extraction: Any) -> AuditInput:
     return AuditInput(
         file=extraction.file,
         documents=tuple((d.doc, d.kind, d.year, d.org) for d in extraction.documents),
-        figures=tuple(in_simplified(f) for f in extraction.figures if f.value_max is None and f.metric),
+        figures=tuple(_KeptFigure(f.file, f.line, f.doc, f.text, f.start, f.end, f.value, f.qualifier, f.unit,
+                                  to_simplified(f.metric), f.modality)
+                      for f in extraction.figures if f.value_max is None and f.metric),
         lines=tuple(lines),
         signatures=np.array(signatures, dtype=np.uint32).reshape(len(signatures), width),
         sets=tuple(sets))

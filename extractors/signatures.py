@@ -81,7 +81,7 @@ def similar_pairs(store: SignatureStore, docs: Any, threshold: float, cap: int) 
         keys = np.empty(0, dtype=np.int64)
         for band in range(store.bands):
             found = bucket_pairs(store.band(band), docs, cap, low, low + CHUNK)
-            keys = np.sort(np.concatenate([keys, found[~_contains(keys, found)]]), kind="stable")  # two runs
+            keys = np.sort(np.concatenate([keys, found[~sorted_contains(keys, found)]]), kind="stable")  # two runs
         agree = np.zeros(len(keys), dtype=np.int16)
         for band in range(store.bands):
             values = store.band(band)
@@ -94,7 +94,7 @@ def similar_pairs(store: SignatureStore, docs: Any, threshold: float, cap: int) 
         yield later, earlier, agree
 
 
-def _contains(ordered: Any, values: Any) -> Any:
+def sorted_contains(ordered: Any, values: Any) -> Any:
     """Which ``values`` are in the sorted array ``ordered`` (a bool array)."""
     if not len(ordered):
         return np.zeros(len(values), dtype=bool)
