@@ -668,8 +668,9 @@ def document_findings(document: Any, figures: Iterable[Any] = ()) -> list[Findin
 # --------------------------------------------------------------------------- corpus checks
 
 
-# file, line, doc, start and end of the text in CorpusAudit._texts, start, end, is int, qualifier, unit, metric; value
-_FIGURE_RECORD = "<11id"
+# file, line, doc, start and end of the text in CorpusAudit._texts, start, end, is int, qualifier, unit, metric,
+# modality; value
+_FIGURE_RECORD = "<12id"
 _LINE_COLUMNS = 4  # doc, file, line number, end of the line's figure starts in CorpusAudit._starts
 _SET_COLUMNS = 5  # doc, file, line number, start and end of the figure set's key in CorpusAudit._set_keys
 _NO_TEXT = b"\0"  # a figure text of None in CorpusAudit._texts (a text is never a lone NUL)
@@ -707,9 +708,9 @@ class _Document:
     org: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class _Figure:
-    """What the corpus checks read of a figure, rebuilt from ``CorpusAudit``'s columns while a check runs."""
+class _KeptFigure(NamedTuple):
+    """What the corpus checks read of a figure (a single value with a metric, in Simplified form): a plain
+    tuple, cheap to send from a worker process, and what ``CorpusAudit`` rebuilds from its records."""
 
     file: str
     line: int
@@ -720,10 +721,11 @@ class _Figure:
     value: int | float
     qualifier: str
     unit: str | None
-    metric: str | None
+    metric: str
+    modality: str
 
 
-def _implausible_finding(figure: _Figure, message: str, rule: str, evidence: str) -> Finding:
+def _implausible_finding(figure: _KeptFigure, message: str, rule: str, evidence: str) -> Finding:
     """An implausible_value warning on one figure."""
     return Finding(figure.file, figure.line, figure.doc, "implausible_value", "warning", message,
                    figure.start, figure.end, (figure_id(figure),), rule, evidence)
@@ -807,7 +809,8 @@ class CorpusAudit:
         doc = code(figure.doc)
         text = self._texts.write(_NO_TEXT if figure.text is None else figure.text.encode("utf-8", "surrogatepass"))
         self._figures.append(code(figure.file), figure.line, doc, text, self._texts.size, figure.start, figure.end,
-                              type(figure.value) is int, code(figure.qualifier), unit, metric, figure.value)
+                              type(figure.value) is int, code(figure.qualifier), unit, metric, code(figure.modality),
+                              figure.value)
         if norm is not None:
             self._norm_rows.append(row)
             self._norm_of.append(norm)
@@ -822,15 +825,16 @@ class CorpusAudit:
         self._starts.extend(starts)
         self._lines.extend((doc, file, number, len(self._starts)))
 
-    def _figure(self, row: int) -> _Figure:
+    def _figure(self, row: int) -> _KeptFigure:
         """A kept figure, rebuilt from its codes."""
-        file, line, doc, text_start, text_end, start, end, is_int, qualifier, unit, metric, value = self._figures[row]
+        file, line, doc, text_start, text_end, start, end, is_int, qualifier, unit, metric, modality, value = \
+            self._figures[row]
         text = self._texts.read(text_start, text_end)
         s = self._strings.items
-        return _Figure(s[file], line, s[doc], None if text == _NO_TEXT else text.decode("utf-8", "surrogatepass"),
-                       start, end, int(value) if is_int else value, s[qualifier], s[unit], s[metric])
+        return _KeptFigure(s[file], line, s[doc], None if text == _NO_TEXT else text.decode("utf-8", "surrogatepass"),
+                           start, end, int(value) if is_int else value, s[qualifier], s[unit], s[metric], s[modality])
 
-    def _figures_of(self, role: dict[str, array], doc: str) -> list[_Figure]:
+    def _figures_of(self, role: dict[str, array], doc: str) -> list[_KeptFigure]:
         """The figures of one document in ``role`` (self._planned or self._achieved), rebuilt."""
         return [self._figure(row) for row in role.get(doc, ())]
 
@@ -1068,7 +1072,7 @@ def _same_metric(a: str | None, b: str | None) -> bool:
     return len(short) >= 3 and long_.endswith(short)
 
 
-def _missed(plan: str, org: str, planned: list[_Figure], achieved: list[_Figure]) -> list[Finding]:
+def _missed(plan: str, org: str, planned: list[_KeptFigure], achieved: list[_KeptFigure]) -> list[Finding]:
     """Achieved figures of another report of ``org`` below a target of ``plan`` (all figures single values
     with a unit: CorpusAudit keeps no others)."""
     findings = []
@@ -1117,23 +1121,6 @@ def _minhash(text: str) -> Any:
     prime = np.uint64((1 << 31) - 1)
     # values are below 2**31: kept as uint32, half the memory of the uint64 arithmetic
     return ((np.outer(hashes & np.uint64(0x7FFFFFFF), a) + b) % prime).min(axis=0).astype(np.uint32)
-
-
-class _KeptFigure(NamedTuple):
-    """What the corpus checks read of a figure (a single value with a metric, in Simplified form): a plain
-    tuple, cheap to send from a worker process."""
-
-    file: str
-    line: int
-    doc: str
-    text: str | None
-    start: int
-    end: int
-    value: int | float
-    qualifier: str
-    unit: str | None
-    metric: str
-    modality: str
 
 
 @dataclass(frozen=True, slots=True)
