@@ -306,18 +306,11 @@ class _Placed:
     end: int
 
 
-def _text_index(line: Line, raw: int) -> int:
-    """The offset into ``line.text`` of a raw offset (the first text char at or after it)."""
-    if line.offsets is None:
-        return min(raw, len(line.text))
-    return min(bisect.bisect_left(line.offsets, raw), len(line.text))
-
-
 def _place(line: Line, figures: Iterable[Any]) -> list[_Placed]:
     placed = []
     for figure in figures:
-        start = _text_index(line, figure.start)
-        end = max(start, _text_index(line, figure.end))
+        start = line.text_index(figure.start)
+        end = max(start, line.text_index(figure.end))
         placed.append(_Placed(figure, start, end))
     return sorted(placed, key=lambda p: p.start)
 
@@ -746,14 +739,12 @@ class CorpusAudit:
     def __init__(self, spill: str | None = None) -> None:
         self.documents: dict[str, _Document] = {}  # in the order first seen: the order of the findings
         self._finished = False
-        self._spill = spill
-        self._reset()
+        self._reset(spill)
 
-    def _reset(self) -> None:
-        """Keep nothing of the corpus but its documents: at the start, and once ``finish`` has run the checks,
-        to leave the memory to the findings and their writer."""
+    def _reset(self, spill: str | None) -> None:
+        """Keep nothing of the corpus but its documents: at the start, and once the checks have run (with no
+        scratch files), to leave the memory to the findings and their writer."""
         self._strings = _Pool()
-        spill = None if self._finished else self._spill
         self._figures = SpilledRecords(_FIGURE_RECORD, spill)  # one record of codes and numbers per figure kept
         self._texts = Spill(spill)  # the texts of those figures, one after the other
         self._norm_rows = array("i")  # figures that meet a genre norm (audit_norms.tsv), in order ...
@@ -765,8 +756,7 @@ class CorpusAudit:
         self._lines = array("i")  # _LINE_COLUMNS per body line with a signature
         self._starts = array("i")  # start of each figure of those lines, line after line
         p = params()
-        self._signatures = SignatureStore(int(p["duplicate.permutations"]), int(p["duplicate.bands"]),
-                                          None if self._finished else self._spill)
+        self._signatures = SignatureStore(int(p["duplicate.permutations"]), int(p["duplicate.bands"]), spill)
         self._set_places = array("i")  # _SET_COLUMNS per line stating a figure set ...
         self._set_hashes = array("q")  # ... the hash of its key (_set_key) ...
         self._set_keys = Spill(spill)  # ... and the key itself
@@ -785,9 +775,9 @@ class CorpusAudit:
         file = strings.code(part.file)
         for (doc, number, starts), signature in zip(part.lines, part.signatures):
             self._add_line(strings.code(doc), file, number, signature, starts)
-        for key, doc, number in part.sets:
+        for key, key_hash, doc, number in part.sets:
             start = self._set_keys.write(key)
-            self._set_hashes.append(int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little", signed=True))
+            self._set_hashes.append(key_hash)
             self._set_places.extend((strings.code(doc), file, number, start, self._set_keys.size))
 
     def _add_figure(self, figure: Any) -> None:
@@ -851,7 +841,7 @@ class CorpusAudit:
         yield from self._targets()
         for store in (self._figures, self._texts, self._set_keys):
             store.close()
-        self._reset()
+        self._reset(None)
 
     def finish(self) -> list[Finding]:
         """The cross-document findings over everything added, in document order (``sort_findings``)."""
@@ -904,11 +894,13 @@ class CorpusAudit:
                     + (f"; {end - begin - len(matches)} more lines" if end - begin > len(matches) else ""))
                 reported.append(doc << 32 | number)
         self._signatures.close()  # compared: the signatures are no longer needed
-        near = np.sort(np.frombuffer(reported, dtype=np.int64))
         stated: set[tuple[int, int]] = set()  # lines with an identical-set finding
         hashes = np.frombuffer(self._set_hashes, dtype=np.int64)
         order = np.argsort(hashes, kind="stable")  # grouped by set (by the hash of its key), in the order added
         places = np.frombuffer(self._set_places, dtype=np.intc).reshape(-1, _SET_COLUMNS)[order]
+        # per place: does its line have a near-duplicate finding already?
+        near = sorted_contains(np.sort(np.frombuffer(reported, dtype=np.int64)),
+                               places[:, 0].astype(np.int64) << 32 | places[:, 2]).tolist()
         bounds = [0, *(np.flatnonzero(np.diff(hashes[order])) + 1).tolist(), len(places)]
         for begin, end in zip(bounds, bounds[1:]):
             if end - begin < 2:
@@ -918,8 +910,7 @@ class CorpusAudit:
                 continue
             first_doc, first_file, first_number, key_start, key_end = group[0]
             values = ", ".join(f"{v}{u or ''}" for v, u in _set_values(self._set_keys.read(key_start, key_end)))
-            for doc, file, number, _, _ in group[1:]:
-                near_duplicate = sorted_contains(near, np.array([doc << 32 | number]))[0]
+            for (doc, file, number, _, _), near_duplicate in zip(group[1:], near[begin + 1:end]):
                 if doc == first_doc or near_duplicate or (doc, number) in stated:
                     continue
                 yield Finding(
@@ -1133,7 +1124,7 @@ class AuditInput:
     figures: tuple[_KeptFigure, ...]  # single values with a metric
     lines: tuple[tuple[str, int, tuple[int, ...]], ...]  # body lines long enough to compare: doc, number, starts
     signatures: Any  # their MinHash signatures, one row per line
-    sets: tuple[tuple[bytes, str, int], ...]  # lines stating enough figures: set key, doc, number
+    sets: tuple[tuple[bytes, int, str, int], ...]  # lines stating enough figures: set key, its hash, doc, number
 
 
 def audit_input(extraction: Any) -> AuditInput:
@@ -1154,7 +1145,9 @@ def audit_input(extraction: Any) -> AuditInput:
             signatures.append(_minhash(key))
         values = {(_plain(f.value), f.unit) for f in own}
         if len(values) >= set_minimum:
-            sets.append((_set_key(values), doc, number))
+            key = _set_key(values)
+            sets.append((key, int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little", signed=True),
+                         doc, number))
     width = int(p["duplicate.permutations"])
     return AuditInput(
         file=extraction.file,

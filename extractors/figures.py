@@ -24,7 +24,7 @@ from ..nlp.patterns import FilteredPatterns, word_alternation
 from ..nlp.resources import data_table, data_words
 from ..nlp.segment import default_segmenter
 from .records import Record
-from .sections import match_marker, path_of
+from .sections import path_of
 
 _CN = "零〇○一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟"
 _ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?(?:[千百](?![元米克斤瓦]))?(?:[万亿](?:\d{1,4}(?!\d)(?:[千百](?![元米克斤瓦]))?)?)?"
@@ -618,8 +618,7 @@ def find_figures(document, under: dict[int, tuple], activities=()) -> list[Figur
         headings = under.get(line.number, ())
         skip = 0
         if headings and headings[-1].line == line.number:
-            found = match_marker(line.text)  # else a numbered item run into digits (sections._continued_number)
-            skip = len(found[1]) if found else len(headings[-1].marker)
+            skip = line.text_index(headings[-1].start)  # figures start after the heading's marker: at its title
         titles = to_simplified(" ".join(heading.title for heading in headings))  # cues are Simplified: 存在的問題
         ahead = _looks_ahead(titles, document.record.year)  # 2023年工作安排 in a 2023 report plans ahead
         own = by_line.get(line.number, [])

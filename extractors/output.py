@@ -436,34 +436,30 @@ class Writer:
         getter = operator.attrgetter(*names)
         values = [tuple(json.dumps(v, ensure_ascii=False) if type(v) is tuple else v for v in getter(record))
                   for record in records]
-        if not set(names) <= set(self._columns.get(name, ())):
-            self._ensure_table(name, list(names))
         assert self._db is not None
         self._db.execute("SAVEPOINT records")
         try:
-            self._db.executemany(f'INSERT INTO "{name}" ({", ".join(map(_quote, names))}) '
-                                 f'VALUES ({", ".join("?" for _ in names)})', values)
+            self._insert(name, list(names), values)
         except OverflowError:  # an int beyond SQLite's 64 bits: the rows already in go, _rows makes it a float
             self._db.execute("ROLLBACK TO records")
             self._db.execute("RELEASE records")
             self._sqlite(name, _rows(records))
             return
         self._db.execute("RELEASE records")
-        self.counts[name] = self.counts.get(name, 0) + len(records)
 
     def _sqlite(self, name: str, rows: list[dict[str, Any]]) -> None:
-        self.counts[name] = self.counts.get(name, 0) + len(rows)
-        if not rows:
-            return
+        if rows:
+            columns = list(rows[0])
+            self._insert(name, columns, [tuple(_sql_value(row.get(column)) for column in columns) for row in rows])
+
+    def _insert(self, name: str, columns: list[str], values: list[tuple]) -> None:
+        """Insert rows (tuples in ``columns`` order) into a table, adding the table or columns it lacks."""
         assert self._db is not None
-        columns = list(rows[0])
         if not set(columns) <= set(self._columns.get(name, ())):
             self._ensure_table(name, columns)
-        placeholders = ", ".join("?" for _ in columns)
-        self._db.executemany(
-            f'INSERT INTO "{name}" ({", ".join(_quote(c) for c in columns)}) VALUES ({placeholders})',
-            [tuple(_sql_value(row.get(column)) for column in columns) for row in rows],
-        )
+        self._db.executemany(f'INSERT INTO "{name}" ({", ".join(map(_quote, columns))}) '
+                             f'VALUES ({", ".join("?" for _ in columns)})', values)
+        self.counts[name] = self.counts.get(name, 0) + len(values)
 
     def close(self) -> None:
         """Flush and close every output file; on SQLite, run the views and leave one database file."""

@@ -329,7 +329,7 @@ def run_extract(paths: Iterable[str], writer: Any, jobs: int = 1, force: bool = 
     corpus = None
     # the audit reads each file as it is extracted, unless the database holds files already (the audit then
     # reads every file back from it at the end: _audit_stored)
-    if audit and (not writer.incremental or not any(True for _ in writer.file_paths())):
+    if audit and (not writer.incremental or next(writer.file_paths(), None) is None):
         from .audit import CorpusAudit
 
         corpus = CorpusAudit(spill=str(writer.scratch))

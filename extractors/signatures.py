@@ -1,5 +1,5 @@
 """MinHash signatures of body lines and the LSH search for near-duplicate pairs (the audit's duplicate_claim),
-kept in blocks that can spill to an unnamed scratch file, so that the audit's memory does not grow with the
+kept in blocks that can spill to an unnamed scratch file (``spill.Spill``), so that the audit's memory does not grow with the
 number of lines of the corpus.
 
 A block holds ``BLOCK`` signatures band by band (bands × lines × rows of uint32): one band of every line is
@@ -7,11 +7,11 @@ then one contiguous read per block. Only the block being filled stays in memory 
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from typing import Any, Iterator
 
 import numpy as np
+
+from .spill import Spill
 
 BLOCK = 4096  # signatures per block (2 MB at 128 permutations)
 BATCH = 1 << 16  # line pairs compared at once (two 1 MB arrays at 4 values per band)
@@ -19,16 +19,15 @@ CHUNK = 1 << 14  # later lines whose pairs are looked for at once (their candida
 
 
 class SignatureStore:
-    """Append-only signatures of ``width`` values in ``bands`` bands; ``spill`` is a folder for the scratch
-    file (None keeps every block in memory)."""
+    """Append-only signatures of ``width`` values in ``bands`` bands; full blocks go to a ``Spill`` (an
+    unnamed scratch file in the folder ``spill``, or memory when it is None)."""
 
     def __init__(self, width: int, bands: int, spill: str | None = None) -> None:
         if width % bands:
             raise ValueError(f"{width} permutations do not split into {bands} bands")
         self.width, self.bands, self.rows = width, bands, width // bands
-        self._file = tempfile.TemporaryFile(dir=spill, prefix="reportminer-audit-") if spill is not None else None
-        self._blocks: list[Any] = []  # full blocks kept in memory (no scratch file)
-        self._spilled = 0  # full blocks written to the scratch file
+        self._full = Spill(spill)  # the full blocks, one after the other
+        self._blocks = 0
         self._open = np.empty((self.bands, BLOCK, self.rows), dtype=np.uint32)  # the block being filled
         self._fill = 0
         self.size = 0
@@ -39,30 +38,22 @@ class SignatureStore:
         self._fill += 1
         self.size += 1
         if self._fill == BLOCK:
-            if self._file is None:
-                self._blocks.append(self._open)
-                self._open = np.empty_like(self._open)
-            else:
-                self._file.write(self._open.tobytes())
-                self._spilled += 1
+            self._full.write(self._open.tobytes())
+            self._blocks += 1
             self._fill = 0
 
     def band(self, index: int) -> Any:
         """Band ``index`` of every line, as one (lines × rows) array."""
         size = BLOCK * self.rows * 4  # bytes of one band of one block
-        parts = [block[index] for block in self._blocks]
-        if self._file is not None:
-            self._file.flush()
-            descriptor = self._file.fileno()
-            parts = [np.frombuffer(os.pread(descriptor, size, (number * self.bands + index) * size),
-                                   dtype=np.uint32).reshape(BLOCK, self.rows) for number in range(self._spilled)]
+        starts = [(number * self.bands + index) * size for number in range(self._blocks)]
+        parts = [np.frombuffer(self._full.read(start, start + size), dtype=np.uint32).reshape(BLOCK, self.rows)
+                 for start in starts]
         return np.concatenate(parts + [self._open[index, :self._fill]])
 
     def close(self) -> None:
         """Let the signatures go (and delete the scratch file)."""
-        if self._file is not None:
-            self._file.close()
-        self._blocks, self._open, self._fill, self.size = [], self._open[:, :0], 0, 0
+        self._full.close()
+        self._blocks, self._open, self._fill, self.size = 0, self._open[:, :0], 0, 0
 
 
 def similar_pairs(store: SignatureStore, docs: Any, threshold: float, cap: int) -> Iterator[tuple[Any, Any, Any]]:

@@ -9,6 +9,7 @@ trailing white space and runs of white space. Everything later works on ``Line.t
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 import regex
@@ -47,6 +48,12 @@ class Line:
             raw_start = self.offsets[start]
             return raw_start, raw_start
         return self.offsets[start], self.offsets[end - 1] + 1
+
+    def text_index(self, raw: int) -> int:
+        """The offset into ``text`` of a raw offset (the first text character at or after it)."""
+        if self.offsets is None:
+            return min(raw, len(self.text))
+        return min(bisect.bisect_left(self.offsets, raw), len(self.text))
 
     def raw_slice(self, start: int, end: int) -> str:
         """Return the raw text behind a span of ``text``: what records quote back to the user."""

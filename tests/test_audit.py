@@ -340,11 +340,12 @@ def test_spilled_records_read_back_across_the_file_and_the_buffer(tmp_path, monk
 
 def test_a_signature_store_spills_all_but_the_block_being_filled(tmp_path, monkeypatch):
     monkeypatch.setattr(signatures_module, "BLOCK", 4)
+    monkeypatch.setattr(spill_module, "BUFFER", 64)  # a block (128 bytes here) goes to the file at once
     rows = np.arange(10 * 8, dtype=np.uint32).reshape(10, 8)
     store = signatures_module.SignatureStore(8, 2, str(tmp_path))
     for row in rows:
         store.append(row)
-    assert store._blocks == [] and store._spilled == 2 and store._fill == 2
+    assert store._blocks == 2 and store._fill == 2 and store._full._buffer == bytearray()  # both on disk
     assert store.band(1).tolist() == rows[:, 4:].tolist()
     store.close()
     with pytest.raises(ValueError):
